@@ -1,0 +1,88 @@
+"""audio_manager: spoken public-information messages for loudspeakers and ringback tones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from .config import load_settings, static_defaults
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    supported = current_app.config["LANGUAGES"]
+    choice = session.get("lang")
+    if choice in supported:
+        return choice
+    if current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    if request.args.get("lang") in supported:
+        return request.args["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. Nothing happens at import time; everything is wired here."""
+    from .config import instance_path
+
+    app = Flask(__name__, instance_path=str(instance_path()))
+    app.config.update(static_defaults())
+    app.config.update(load_settings())
+    if config:
+        app.config.update(config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_HOURS"])
+
+    from . import cli, models  # noqa: F401  (models registers every table)
+    from .access import enforce_access
+    from .api import init_api
+    from .auth import init_auth
+    from .database import init_database
+    from .errors import init_errors
+    from .extensions import babel, db, migrate
+    from .models.base import render_migration_type
+    from .templating import init_templating
+    from .web import register_blueprints
+
+    init_database(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(_migrations_dir()),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    init_auth(app)
+    app.before_request(enforce_access)
+    init_errors(app)
+    init_templating(app)
+    register_blueprints(app)
+    init_api(app)
+    cli.register(app)
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+            "style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'",
+        )
+        if g.get("api_token") is not None:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _migrations_dir() -> Any:
+    from .config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"

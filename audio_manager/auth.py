@@ -1,0 +1,73 @@
+"""Wiring Flask-Login to sessions and bearer tokens, CSRF for cookie-authenticated requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+from flask_wtf.csrf import generate_csrf
+
+from .extensions import csrf, db, login_manager
+from .models import User
+from .services import accounts
+from .services.context import Actor
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def bearer_value() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+@login_manager.user_loader
+def load_session_user(user_id: str) -> User | None:
+    if bearer_value() is not None:
+        return None  # a request carrying a token is judged by the token alone
+    raw_id, _, session_token = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_token != session_token:
+        return None
+    return user
+
+
+@login_manager.request_loader
+def load_token_user(_request: Any) -> User | None:
+    value = bearer_value()
+    if value is None:
+        return None
+    token, error = accounts.verify_token(value)
+    if token is None:
+        g.token_error = error
+        return None
+    g.api_token = token
+    return token.user
+
+
+def csrf_guard() -> None:
+    """Unsafe requests authenticated by cookie must carry a CSRF token; token requests need none."""
+    if request.method in SAFE_METHODS or bearer_value() is not None:
+        return
+    csrf.protect()
+
+
+def current_actor() -> Actor:
+    from flask_login import current_user
+
+    user = current_user if current_user.is_authenticated else None
+    via = "api" if g.get("api_token") is not None or request.path.startswith("/api/") else "web"
+    return Actor(user=user, ip=request.remote_addr, via=via)  # type: ignore[arg-type]
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    app.before_request(csrf_guard)
+    app.jinja_env.globals["csrf_token"] = generate_csrf

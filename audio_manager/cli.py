@@ -1,0 +1,177 @@
+"""``flask --app audio_manager ...`` commands, grouped per domain."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+from .models import ApiToken
+from .services import accounts
+from .services.area_import import AreaImportError, import_areas
+from .services.areas import by_code
+from .services.context import Actor
+from .services.errors import ServiceError
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens for devices and scripts.")
+areas_cli = AppGroup("areas", help="The area tree.")
+demo_cli = AppGroup("demo", help="Demo data for a first look.")
+
+CLI_ACTOR = Actor.system("cli")
+
+
+def _fail(error: ServiceError) -> None:
+    db.session.rollback()
+    raise click.ClickException(str(error.message))
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "editor", "approver", "operator", "viewer"]))
+@click.option("--area", "area_codes", multiple=True, help="Scope area code (repeatable).")
+@click.option("--name", "display_name", default="", help="Full name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(username: str, roles: tuple[str, ...], area_codes: tuple[str, ...],
+                display_name: str, password_stdin: bool) -> None:
+    """Create a user with one or more roles."""
+    areas = []
+    for code in area_codes:
+        area = by_code(code)
+        if area is None:
+            raise click.ClickException(f"unknown area code: {code}")
+        areas.append(area)
+    password = _read_password(password_stdin)
+    try:
+        user = accounts.create_user(CLI_ACTOR, username, password, roles,
+                                    display_name=display_name, areas=areas)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"created {user.username} ({', '.join(sorted(str(r) for r in user.roles))})")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List users with their roles and scope."""
+    for user in accounts.list_users():
+        scope = ",".join(a.code or str(a.id) for a in user.scope_areas)
+        state = "active" if user.active else "disabled"
+        roles = ",".join(sorted(str(r) for r in user.roles))
+        click.echo(f"{user.username}\t{roles}\t{state}\t{scope}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True)
+def set_password(username: str, password_stdin: bool) -> None:
+    """Set a user's password (ends their other sessions)."""
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    try:
+        accounts.set_password(CLI_ACTOR, user, _read_password(password_stdin))
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo("password changed")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.argument("name")
+def create_token(username: str, name: str) -> None:
+    """Create a token for USERNAME; it is printed once and only its hash is kept."""
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    try:
+        token, plaintext = accounts.create_token(CLI_ACTOR, user, name)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"token {token.id} for {user.username} ({name}); it is shown only now:")
+    click.echo(plaintext)
+
+
+@tokens_cli.command("list")
+def list_tokens() -> None:
+    """List tokens (never their values)."""
+    for token in db.session.scalars(db.select(ApiToken).order_by(ApiToken.id)):
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.user.username}\t{token.name}\t{token.prefix}…\t{state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke a token by id."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"no such token: {token_id}")
+    accounts.revoke_token(CLI_ACTOR, token)
+    db.session.commit()
+    click.echo(f"revoked token {token_id}")
+
+
+@areas_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path) -> None:
+    """Import areas from a CSV file (all or nothing)."""
+    limit = current_app.config["AREA_IMPORT_MAX_BYTES"]
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    try:
+        report = import_areas(CLI_ACTOR, data, filename=path.name, max_bytes=limit)
+    except AreaImportError as error:
+        db.session.rollback()
+        for line_error in error.errors:
+            click.echo(f"{path.name}:{line_error.line}: {line_error.message}", err=True)
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(
+        f"imported {path.name}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def load_demo(if_empty: bool) -> None:
+    """Load the demo province and one login per role."""
+    from . import demo
+
+    if if_empty and not demo.database_is_empty():
+        return
+    logins = demo.load(Path(current_app.instance_path))
+    click.echo(f"demo data loaded: {len(logins)} logins")
+
+
+@demo_cli.command("logins")
+def demo_logins() -> None:
+    """Print the demo logins created on first start."""
+    from . import demo
+
+    logins = demo.saved_logins(Path(current_app.instance_path))
+    if not logins:
+        click.echo("no demo logins (demo data was not loaded)")
+        return
+    click.echo("Demo logins (role: username / password):")
+    for role, (username, password) in logins.items():
+        click.echo(f"  {role:9} {username} / {password}")
+
+
+def register(app: Flask) -> None:
+    for group in (users_cli, tokens_cli, areas_cli, demo_cli):
+        app.cli.add_command(group)

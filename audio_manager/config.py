@@ -1,0 +1,128 @@
+"""Settings, read from ``AUDIO_MANAGER_*`` environment variables with embedded defaults.
+
+Every setting is typed and documented here; the README lists them. ``load_settings`` returns a
+plain mapping of Flask config keys so ``create_app(config=...)`` can override any of them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "AUDIO_MANAGER_"
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    parse: Callable[[str], Any]
+    default: Callable[[], Any]
+    help: str
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get(PREFIX + "INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{instance_path() / 'audio_manager.sqlite3'}"
+
+
+def _default_secret_key() -> str:
+    """A per-installation secret kept in ``instance/secret_key`` (created on first use)."""
+    path = instance_path() / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", str, _default_database_url,
+            "SQLAlchemy URL; default a SQLite file in instance/."),
+    Setting("SECRET_KEY", "SECRET_KEY", str, _default_secret_key,
+            "Signs sessions and CSRF tokens; default a random key kept in instance/secret_key."),
+    Setting("STORAGE_ROOT", "STORAGE_ROOT", Path, lambda: PROJECT_ROOT / "audio",
+            "Root folder of the local audio storage."),
+    Setting("DEFAULT_LOCALE", "BABEL_DEFAULT_LOCALE", str, lambda: "vi",
+            "UI language when the user has not chosen one (vi or en)."),
+    Setting("TIMEZONE", "BABEL_DEFAULT_TIMEZONE", str, lambda: "Asia/Ho_Chi_Minh",
+            "Local time zone for dates shown and days counted."),
+    Setting("SECURE_COOKIES", "SESSION_COOKIE_SECURE", _bool, lambda: False,
+            "Send session cookies over HTTPS only (turn on behind TLS)."),
+    Setting("SESSION_HOURS", "SESSION_HOURS", int, lambda: 12,
+            "How long a login lasts, in hours."),
+    Setting("LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES", int, lambda: 5,
+            "Failed logins allowed per account and address within the window."),
+    Setting("LOGIN_WINDOW_MINUTES", "LOGIN_WINDOW_MINUTES", int, lambda: 15,
+            "Window for counting failed logins, in minutes."),
+    Setting("AREA_LEVELS", "AREA_LEVELS", _list, lambda: ["province", "district", "commune", "hamlet"],
+            "Area levels from the top down; the last one is the hamlet that broadcasts."),
+    Setting("OPTIONAL_AREA_LEVELS", "OPTIONAL_AREA_LEVELS", _list, lambda: ["district"],
+            "Levels that may be skipped between a parent and a child."),
+    Setting("AREA_IMPORT_MAX_BYTES", "AREA_IMPORT_MAX_BYTES", int, lambda: 5 * 1024 * 1024,
+            "Largest area CSV accepted, in bytes."),
+    Setting("MAX_UPLOAD_BYTES", "MAX_CONTENT_LENGTH", int, lambda: 60 * 1024 * 1024,
+            "Largest request body accepted, in bytes."),
+    Setting("DEMO_DATA", "DEMO_DATA", _bool, lambda: True,
+            "Load demo areas and logins on the first start of an empty database."),
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from the environment, falling back to its default."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.env)
+        if raw is None:
+            values[setting.key] = setting.default()
+            continue
+        try:
+            values[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"{PREFIX}{setting.env}: {exc}") from exc
+    return values
+
+
+def static_defaults() -> dict[str, Any]:
+    """Flask and extension settings that are not meant to be changed per deployment."""
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in security.csrf_guard unless bearer-authenticated
+        "WTF_CSRF_TIME_LIMIT": None,  # the session lifetime bounds the token
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": ["vi", "en"],
+        "API_TITLE": "audio_manager API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": None,  # our own docs page serves vendored Swagger UI
+    }

@@ -1,0 +1,77 @@
+"""One place that turns errors into responses: JSON under /api/, a page elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .access import api_error, is_api_request
+from .services.errors import ServiceError
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to do this."),
+        404: _("The page or object was not found."),
+        405: _("This method is not allowed here."),
+        413: _("The upload is too large."),
+        500: _("Something went wrong on our side. The error has been logged."),
+    }
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    status = error.code or 500
+    message = _messages().get(status) or error.description or error.name
+    if is_api_request():
+        data = getattr(error, "data", None) or {}
+        extra: dict[str, Any] = {}
+        if "messages" in data:  # webargs validation errors
+            extra["details"] = data["messages"]
+            message = _("Some parameters are invalid.")
+            status = 422
+        if "message" in data:
+            message = data["message"]
+        return api_error(status, HTTP_CODES.get(status, "error"), message, **extra)
+    return render_template("error.html", status=status, message=message), status
+
+
+def handle_csrf_error(error: CSRFError) -> Any:
+    message = _("The form has expired or lacks its security token. Reload the page and try again.")
+    if is_api_request():
+        return api_error(400, "csrf_failed", message)
+    flash(message, "error")
+    return render_template("error.html", status=400, message=message), 400
+
+
+def handle_service_error(error: ServiceError) -> Any:
+    if is_api_request():
+        extra = {"details": error.details} if error.details is not None else {}
+        return api_error(error.status, error.code, str(error.message), **extra)
+    return render_template("error.html", status=error.status, message=str(error.message)), error.status
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ServiceError, handle_service_error)
+

@@ -1,0 +1,1 @@
+"""Domain rules. Services take plain values and an ``Actor``; they never read ``flask.request``."""

@@ -1,0 +1,29 @@
+"""Template globals and filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import format_datetime, get_locale
+
+from . import languages
+from .access import allowed
+from .services.area_levels import level_label
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        allowed=allowed,
+        all_languages=languages.all_languages,
+        language=languages.get,
+        level_label=level_label,
+        current_locale=lambda: str(get_locale() or "vi"),
+    )
+    app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
+        format_datetime(value, fmt) if value else ""
+    )
+
+    @app.context_processor
+    def page_context() -> dict[str, Any]:
+        return {"current_path": request.full_path.rstrip("?")}

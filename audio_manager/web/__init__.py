@@ -1,0 +1,12 @@
+"""HTML surfaces, one blueprint each: thin views that parse, call a service, commit, respond."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import account, admin_users, areas, auth, health, home
+
+    for module in (auth, account, home, areas, admin_users, health):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,163 @@
+"""Admin pages: users, their roles, area scopes and API tokens; the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..access import roles
+from ..auth import current_actor
+from ..extensions import db
+from ..models import ApiToken, AuditEvent, Role
+from ..services import accounts
+from ..services.areas import by_code
+from ..services.errors import NotFound, ServiceError, ValidationFailed
+from .account import TokenForm, render_tokens
+from .forms import flash_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Admin"),
+    Role.EDITOR: _l("Editor"),
+    Role.APPROVER: _l("Approver"),
+    Role.OPERATOR: _l("Operator"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    roles = CheckboxList(_l("Roles"), choices=[(str(r), lbl) for r, lbl in ROLE_LABELS.items()])
+    area_codes = StringField(
+        _l("Area codes (operators: their communes; viewers: optional), comma separated"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+def parse_area_codes(text: str) -> list[Any]:
+    found, unknown = [], []
+    for code in [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]:
+        area = by_code(code)
+        (found.append(area) if area is not None else unknown.append(code))
+    if unknown:
+        raise ValidationFailed(
+            _l("Unknown area code(s): %(codes)s", codes=", ".join(unknown)), code="unknown_area"
+        )
+    return found
+
+
+@bp.route("/users")
+@roles(Role.ADMIN)
+def users() -> Any:
+    return render_template("admin/users.html", users=accounts.list_users(), role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_user() -> Any:
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                current_actor(),
+                form.username.data,
+                form.password.data or "",
+                form.roles.data or [],
+                display_name=form.display_name.data or "",
+                areas=parse_area_codes(form.area_codes.data or ""),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_user(user_id: int) -> Any:
+    user = accounts.get_user(user_id)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.roles.data = sorted(str(r) for r in user.roles)
+        form.area_codes.data = ", ".join(a.code or "" for a in user.scope_areas)
+    form.username.data = user.username
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                current_actor(),
+                user,
+                display_name=form.display_name.data or "",
+                roles=form.roles.data or [],
+                areas=parse_area_codes(form.area_codes.data or ""),
+                active=bool(form.active.data),
+            )
+            if form.password.data:
+                accounts.set_password(current_actor(), user, form.password.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash_error(error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s saved.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def user_tokens(user_id: int) -> Any:
+    user = accounts.get_user(user_id)
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _token, plaintext = accounts.create_token(current_actor(), user, form.name.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash_error(error)
+        else:
+            db.session.commit()
+            return render_tokens(user, new_token=plaintext, manage_endpoint="admin.user_tokens")
+    return render_tokens(user, form=form, manage_endpoint="admin.user_tokens")
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles(Role.ADMIN)
+def revoke_token(token_id: int) -> Any:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(_l("No such token."))
+    accounts.revoke_token(current_actor(), token)
+    db.session.commit()
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("admin.user_tokens", user_id=token.user_id))
+
+
+@bp.route("/audit")
+@roles(Role.ADMIN)
+def audit_log() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    action = request.args.get("action", "").strip()
+    query = db.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    events = db.paginate(query, page=page, per_page=50, error_out=False)
+    return render_template("admin/audit.html", events=events, action=action)

@@ -1,0 +1,23 @@
+"""Form helpers shared by the pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash
+
+from ..services.errors import ServiceError
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def flash_error(error: ServiceError) -> None:
+    flash(str(error.message), "error")

@@ -1,0 +1,27 @@
+"""The start page: what each role can do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from ..access import authenticated
+from ..extensions import db
+from ..models import Area
+from ..services import areas
+from ..services.area_levels import Levels
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@authenticated
+def index() -> Any:
+    levels = Levels.from_config()
+    counts = {}
+    for level in levels.order:
+        query = areas.restrict(db.select(db.func.count(Area.id)).where(Area.level == level), current_user)
+        counts[level] = db.session.scalar(query) or 0
+    return render_template("home.html", counts=counts, levels=levels, scope=areas.scope_of(current_user))
