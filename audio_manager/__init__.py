@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from .config import load_settings, static_defaults
@@ -15,6 +15,8 @@ def select_locale() -> str:
     from flask import current_app
 
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = session.get("lang")
     if choice in supported:
         return choice

@@ -313,13 +313,12 @@ def _apply(rows: list[Row], existing: dict[str, Area], levels: Levels) -> Import
 
 
 def _find_uncoded(parent: Area | None, name: str) -> Area | None:
+    """An area without a code is known by its parent and name (compared case-insensitively in
+    Python: SQLite's lower() ignores Vietnamese letters)."""
     if parent is None or parent.id is None:
         return None
-    return db.session.scalar(
-        db.select(Area).where(
-            Area.parent_id == parent.id, db.func.lower(Area.name) == name.lower()
-        )
-    )
+    wanted = name.casefold()
+    return next((child for child in parent.children if child.name.casefold() == wanted), None)
 
 
 def refresh_paths() -> int:

@@ -46,13 +46,15 @@ def password() -> Any:
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(current_actor(), current_user, form.new.data, current=form.current.data)
+            accounts.set_password(
+                current_actor(), current_user, form.new.data, current=form.current.data
+            )
         except ServiceError as error:
             db.session.rollback()
             flash_error(error)
         else:
             db.session.commit()
-            login_user(current_user)  # keep this session; others ended with the rotated token
+            login_user(current_user._get_current_object())  # keep this session; others ended with the rotated token
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("account/password.html", form=form)
