@@ -120,7 +120,9 @@ def enforce_access() -> Any:
         if is_api_request():
             token_error = g.get("token_error")
             if token_error:
-                return api_error(401, token_error, _("The API token is unknown, revoked or expired."))
+                return api_error(
+                    401, token_error, _("The API token is unknown, revoked or expired.")
+                )
             return api_error(401, "unauthenticated", _("Log in or send an API token."))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     raise Forbidden()
@@ -130,4 +132,3 @@ def allowed(endpoint: str, user: Any = None, method: str = "GET") -> bool:
     """Whether ``user`` may open ``endpoint``; templates use it to build navigation."""
     access = access_for(current_app.view_functions.get(endpoint), method)
     return access is not None and access.allows(user if user is not None else current_user)
-

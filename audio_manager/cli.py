@@ -38,13 +38,23 @@ def _read_password(password_stdin: bool) -> str:
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "editor", "approver", "operator", "viewer"]))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["admin", "editor", "approver", "operator", "viewer"]),
+)
 @click.option("--area", "area_codes", multiple=True, help="Scope area code (repeatable).")
 @click.option("--name", "display_name", default="", help="Full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user(username: str, roles: tuple[str, ...], area_codes: tuple[str, ...],
-                display_name: str, password_stdin: bool) -> None:
+def create_user(
+    username: str,
+    roles: tuple[str, ...],
+    area_codes: tuple[str, ...],
+    display_name: str,
+    password_stdin: bool,
+) -> None:
     """Create a user with one or more roles."""
     areas = []
     for code in area_codes:
@@ -54,8 +64,9 @@ def create_user(username: str, roles: tuple[str, ...], area_codes: tuple[str, ..
         areas.append(area)
     password = _read_password(password_stdin)
     try:
-        user = accounts.create_user(CLI_ACTOR, username, password, roles,
-                                    display_name=display_name, areas=areas)
+        user = accounts.create_user(
+            CLI_ACTOR, username, password, roles, display_name=display_name, areas=areas
+        )
     except ServiceError as error:
         _fail(error)
     db.session.commit()

@@ -76,8 +76,12 @@ DEMO_USERS = [
 
 def load(instance_path: Path) -> dict[str, tuple[str, str]]:
     actor = Actor.system("demo")
-    import_areas(actor, demo_csv().encode(), filename="demo-areas.csv",
-                 max_bytes=current_app.config["AREA_IMPORT_MAX_BYTES"])
+    import_areas(
+        actor,
+        demo_csv().encode(),
+        filename="demo-areas.csv",
+        max_bytes=current_app.config["AREA_IMPORT_MAX_BYTES"],
+    )
     logins: dict[str, tuple[str, str]] = {}
     for role, username, roles, name, codes in DEMO_USERS:
         password = secrets.token_urlsafe(9)

@@ -67,11 +67,12 @@ def handle_service_error(error: ServiceError) -> Any:
     if is_api_request():
         extra = {"details": error.details} if error.details is not None else {}
         return api_error(error.status, error.code, str(error.message), **extra)
-    return render_template("error.html", status=error.status, message=str(error.message)), error.status
+    return render_template(
+        "error.html", status=error.status, message=str(error.message)
+    ), error.status
 
 
 def init_errors(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
-

@@ -26,7 +26,7 @@ def _requirements_digest(requirements: Path) -> str:
 
 
 def ensure_environment(requirements: str) -> Path:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be started by an older Python
         sys.exit(f"audio_manager needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     python = venv_python()
     if not python.exists():
@@ -37,8 +37,16 @@ def ensure_environment(requirements: str) -> Path:
     if not stamp.exists() or stamp.read_text() != wanted:
         print(f"Installing {requirements} ...", flush=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r",
-             str(ROOT / requirements)],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "-q",
+                "-r",
+                str(ROOT / requirements),
+            ],
             check=True,
         )
         stamp.write_text(wanted)

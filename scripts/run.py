@@ -9,6 +9,7 @@ the demo data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -31,16 +32,21 @@ def main() -> None:
     host = env.get("AUDIO_MANAGER_HOST", "127.0.0.1")
     port = env.get("AUDIO_MANAGER_PORT", "5000")
     print(f"Serving on http://{host}:{port}  (Ctrl+C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(
-            [python, "-m", "waitress", f"--listen={host}:{port}", "--threads=8",
-             "--call", "audio_manager:create_app"],
+            [
+                python,
+                "-m",
+                "waitress",
+                f"--listen={host}:{port}",
+                "--threads=8",
+                "--call",
+                "audio_manager:create_app",
+            ],
             check=True,
             cwd=ROOT,
             env=env,
         )
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

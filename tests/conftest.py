@@ -17,17 +17,19 @@ import sqlalchemy as sa
 # Settings must not touch the repository's instance/ folder.
 os.environ.setdefault("AUDIO_MANAGER_INSTANCE_PATH", tempfile.mkdtemp(prefix="am-instance-"))
 
-from flask.testing import FlaskClient  # noqa: E402
+from flask.testing import FlaskClient
 
-from audio_manager import create_app  # noqa: E402
-from audio_manager.extensions import db  # noqa: E402
-from audio_manager.models import Area, Role, User  # noqa: E402
-from audio_manager.services import accounts  # noqa: E402
-from audio_manager.services.area_import import import_areas  # noqa: E402
-from audio_manager.services.context import Actor  # noqa: E402
+from audio_manager import create_app
+from audio_manager.extensions import db
+from audio_manager.models import Area, Role, User
+from audio_manager.services import accounts
+from audio_manager.services.area_import import import_areas
+from audio_manager.services.context import Actor
 
 PASSWORD = "correct horse battery"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 SMALL_TREE = """level,code,name,parent_code,languages
 province,94,Tỉnh Thử,,
@@ -117,12 +119,14 @@ def client(app: Any) -> Any:
     return app.test_client()
 
 
-def make_user(username: str, *roles: Role | str, areas: list[str] | None = None,
-              password: str = PASSWORD) -> User:
+def make_user(
+    username: str, *roles: Role | str, areas: list[str] | None = None, password: str = PASSWORD
+) -> User:
     """Create a user (inside an app context) with scope areas given by code."""
     scope = [db.session.scalar(sa.select(Area).where(Area.code == code)) for code in areas or []]
-    user = accounts.create_user(Actor.system("test"), username, password,
-                                [str(r) for r in roles], areas=scope)
+    user = accounts.create_user(
+        Actor.system("test"), username, password, [str(r) for r in roles], areas=scope
+    )
     db.session.commit()
     return user
 

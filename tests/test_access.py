@@ -29,8 +29,15 @@ def test_an_undeclared_view_is_denied_and_detected(database_url) -> None:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("/", 302), ("/areas/", 302), ("/admin/users", 302), ("/login", 200), ("/healthz", 200),
-     ("/api/v1/openapi.json", 200), ("/api/v1/docs", 200)],
+    [
+        ("/", 302),
+        ("/areas/", 302),
+        ("/admin/users", 302),
+        ("/login", 200),
+        ("/healthz", 200),
+        ("/api/v1/openapi.json", 200),
+        ("/api/v1/docs", 200),
+    ],
 )
 def test_anonymous_access(client, path, expected) -> None:
     response = client.get(path)

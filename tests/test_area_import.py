@@ -48,7 +48,9 @@ def test_import_builds_the_tree_with_ordered_languages(app_ctx) -> None:
     assert hamlet.languages == ["khmer", "kinh"]
     commune = hamlet.parent
     assert commune.code == "94101" and commune.parent.code == "941"
-    assert hamlet.path == f"/{commune.parent.parent.id}/{commune.parent.id}/{commune.id}/{hamlet.id}/"
+    assert (
+        hamlet.path == f"/{commune.parent.parent.id}/{commune.parent.id}/{commune.id}/{hamlet.id}/"
+    )
     # A commune may sit directly under the province: the district level is optional.
     assert db.session.scalar(sa.select(Area).where(Area.code == "94201")).parent.code == "94"
 
@@ -77,7 +79,9 @@ def test_reimport_updates_names_languages_and_moves(app_ctx) -> None:
     assert commune.name == "Xã Bình Mới"
     assert hamlet.path.startswith(commune.parent.path) and commune.parent.code == "941"
     assert db.session.scalar(sa.select(Area).where(Area.name == "Ấp An Hai")).languages == [
-        "kinh", "hoa"]
+        "kinh",
+        "hoa",
+    ]
 
 
 def test_import_with_a_bom_and_crlf_lines(app_ctx) -> None:
@@ -90,7 +94,11 @@ def test_import_with_a_bom_and_crlf_lines(app_ctx) -> None:
     [
         ("province,94,P,,\ncommune,94101,C,95,\n", 3, "Unknown parent_code 95"),
         ("province,94,P,,\ncommune,94101,C,94,\ncommune,94101,D,94,\n", 4, "Duplicate code 94101"),
-        ("province,94,P,,\ncommune,94101,C,94,\nhamlet,,H,94101,kinh;thai\n", 4, "Unknown language"),
+        (
+            "province,94,P,,\ncommune,94101,C,94,\nhamlet,,H,94101,kinh;thai\n",
+            4,
+            "Unknown language",
+        ),
         ("province,94,P,,\ncommune,94101,C,94,\nhamlet,,H,94101,\n", 4, "at least one language"),
         ("province,94,P,,\ncommune,94101,C,94,\nhamlet,,H,94101,kinh;kinh\n", 4, "twice"),
         ("province,94,P,,\nhamlet,,H,94,kinh\n", 3, "Wrong level order"),
@@ -101,14 +109,21 @@ def test_import_with_a_bom_and_crlf_lines(app_ctx) -> None:
         ("province,94,P,,\ncommune,94101,,94,\n", 3, "name"),
         ("province,94,P,,\ncommune,94 101,C,94,\n", 3, "Invalid code"),
         ("province,94,P,,\nhamlet,,H,94,kinh,extra\n", 3, "Too many values"),
-        ("province,94,P,,\ncommune,94101,C,94,\nhamlet,,H,94101,kinh\nhamlet,,H,94101,hoa\n", 5,
-         "Duplicate area"),
+        (
+            "province,94,P,,\ncommune,94101,C,94,\nhamlet,,H,94101,kinh\nhamlet,,H,94101,hoa\n",
+            5,
+            "Duplicate area",
+        ),
     ],
 )
-def test_bad_rows_are_reported_by_line_and_nothing_is_written(app_ctx, body, line, fragment) -> None:
+def test_bad_rows_are_reported_by_line_and_nothing_is_written(
+    app_ctx, body, line, fragment
+) -> None:
     with pytest.raises(AreaImportError) as caught:
         run_import(HEADER + body)
-    assert any(e.line == line and fragment in e.message for e in caught.value.errors), caught.value.errors
+    assert any(e.line == line and fragment in e.message for e in caught.value.errors), (
+        caught.value.errors
+    )
     db.session.rollback()
     assert counts() == {}
 
@@ -144,8 +159,11 @@ def test_one_bad_line_among_good_ones_imports_nothing(app_ctx) -> None:
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
-        (HEADER.encode() + unicodedata.normalize("NFD", "province,94,Tỉnh Cà Mau,,\n").encode("cp1258"),
-         "not UTF-8"),
+        (
+            HEADER.encode()
+            + unicodedata.normalize("NFD", "province,94,Tỉnh Cà Mau,,\n").encode("cp1258"),
+            "not UTF-8",
+        ),
         ("\ufeff".encode("utf-16-le") + HEADER.encode("utf-16-le"), "not a text"),
         (b"code,name\n94,P\n", "Missing column(s): level, parent_code, languages"),
         (b"", "empty"),
@@ -191,14 +209,20 @@ def test_admin_page_import_shows_errors_and_then_the_report(app_ctx, login_as) -
     make_user("admin", Role.ADMIN)
     browser = login_as("admin")
     bad = HEADER + "province,94,P,,\ncommune,94101,C,95,\n"
-    response = browser.submit("/areas/import", {"file": (io.BytesIO(bad.encode()), "bad.csv")},
-                              content_type="multipart/form-data")
+    response = browser.submit(
+        "/areas/import",
+        {"file": (io.BytesIO(bad.encode()), "bad.csv")},
+        content_type="multipart/form-data",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<td>3</td>" in html and "95" in html
     assert counts() == {}
-    response = browser.submit("/areas/import", {"file": (io.BytesIO(SMALL_TREE.encode()), "ok.csv")},
-                              content_type="multipart/form-data")
+    response = browser.submit(
+        "/areas/import",
+        {"file": (io.BytesIO(SMALL_TREE.encode()), "ok.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     assert counts()["hamlet"] == 3
 
@@ -207,8 +231,11 @@ def test_api_import_returns_errors_as_json(app_ctx, client, token_for) -> None:
     make_user("admin", Role.ADMIN)
     token = token_for("admin")
     bad = HEADER + "province,94,P,,\ncommune,94101,C,95,\n"
-    response = client.post("/api/v1/areas/import", headers={"Authorization": f"Bearer {token}"},
-                           data={"file": (io.BytesIO(bad.encode()), "bad.csv")})
+    response = client.post(
+        "/api/v1/areas/import",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"file": (io.BytesIO(bad.encode()), "bad.csv")},
+    )
     assert response.status_code == 422
     assert response.json["error"]["code"] == "area_import_invalid"
     assert response.json["error"]["details"][0]["line"] == 3

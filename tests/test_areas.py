@@ -22,7 +22,9 @@ def test_api_lists_and_filters(users, client, token_for) -> None:
     assert sorted(h["name"] for h in hamlets) == ["Ấp An Hai", "Ấp An Một", "Ấp Bình Một"]
     under = client.get("/api/v1/areas?parent=94101", headers=headers).json["items"]
     assert sorted((h["name"], h["languages"]) for h in under) == [
-        ("Ấp An Hai", ["kinh"]), ("Ấp An Một", ["khmer", "kinh"])]
+        ("Ấp An Hai", ["kinh"]),
+        ("Ấp An Một", ["khmer", "kinh"]),
+    ]
     one = client.get("/api/v1/areas?code=94201", headers=headers).json["items"]
     assert one[0]["parent_code"] == "94" and one[0]["level"] == "commune"
     page = client.get("/api/v1/areas?limit=2&offset=2", headers=headers).json
@@ -78,8 +80,9 @@ def test_operator_pages_are_scoped(users, login_as) -> None:
 def test_admin_edits_a_hamlets_languages(users, login_as) -> None:
     hamlet = area_id("Ấp An Hai")
     browser = login_as("admin")
-    response = browser.submit(f"/areas/{hamlet}/languages",
-                              {"language_0": "hoa", "language_1": "", "language_2": "kinh"})
+    response = browser.submit(
+        f"/areas/{hamlet}/languages", {"language_0": "hoa", "language_1": "", "language_2": "kinh"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Area, hamlet).languages == ["hoa", "kinh"]
@@ -90,11 +93,13 @@ def test_admin_edits_a_hamlets_languages(users, login_as) -> None:
 def test_language_edit_rejects_duplicates_and_empty(users, login_as) -> None:
     hamlet = area_id("Ấp An Hai")
     browser = login_as("admin")
-    html = browser.submit(f"/areas/{hamlet}/languages",
-                          {"language_0": "kinh", "language_1": "kinh", "language_2": ""}).get_data(as_text=True)
+    html = browser.submit(
+        f"/areas/{hamlet}/languages", {"language_0": "kinh", "language_1": "kinh", "language_2": ""}
+    ).get_data(as_text=True)
     assert "hai lần" in html
-    html = browser.submit(f"/areas/{hamlet}/languages",
-                          {"language_0": "", "language_1": "", "language_2": ""}).get_data(as_text=True)
+    html = browser.submit(
+        f"/areas/{hamlet}/languages", {"language_0": "", "language_1": "", "language_2": ""}
+    ).get_data(as_text=True)
     assert "ít nhất một ngôn ngữ" in html
     db.session.expire_all()
     assert db.session.get(Area, hamlet).languages == ["kinh"]
@@ -102,8 +107,11 @@ def test_language_edit_rejects_duplicates_and_empty(users, login_as) -> None:
 
 def test_only_hamlets_carry_languages(users, login_as) -> None:
     commune = area_id("Xã An")
-    html = login_as("admin").submit(f"/areas/{commune}/languages",
-                                    {"language_0": "kinh"}).get_data(as_text=True)
+    html = (
+        login_as("admin")
+        .submit(f"/areas/{commune}/languages", {"language_0": "kinh"})
+        .get_data(as_text=True)
+    )
     assert "Chỉ ấp" in html
 
 

@@ -29,8 +29,10 @@ def test_login_and_logout(app_ctx, web) -> None:
 
 def test_login_follows_only_local_next(app_ctx, web) -> None:
     make_user("editor", Role.EDITOR)
-    response = web.submit("/login?next=https://evil.example/", {
-        "username": "editor", "password": PASSWORD, "next": "https://evil.example/"})
+    response = web.submit(
+        "/login?next=https://evil.example/",
+        {"username": "editor", "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -71,7 +73,9 @@ def test_five_failures_lock_the_account_from_that_address(app, app_ctx) -> None:
     assert audit_actions()[-1] == "auth.login_throttled"
     # Another address is not affected.
     other = Browserish(app.test_client())
-    html = other.client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}).get_data(as_text=True)
+    html = other.client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}).get_data(
+        as_text=True
+    )
     from .conftest import csrf_from
 
     response = other.client.post(
@@ -114,14 +118,19 @@ def test_password_change_checks_the_old_one_and_ends_other_sessions(app, app_ctx
     make_user("editor", Role.EDITOR)
     first = login_as("editor")
     second = login_as("editor")
-    response = first.submit("/account/password", {
-        "current": "not my password", "new": "a brand new pass", "confirm": "a brand new pass"})
+    response = first.submit(
+        "/account/password",
+        {"current": "not my password", "new": "a brand new pass", "confirm": "a brand new pass"},
+    )
     assert "Mật khẩu hiện tại không đúng" in response.get_data(as_text=True)
-    response = first.submit("/account/password", {
-        "current": PASSWORD, "new": "short", "confirm": "short"})
+    response = first.submit(
+        "/account/password", {"current": PASSWORD, "new": "short", "confirm": "short"}
+    )
     assert "ít nhất 10 ký tự" in response.get_data(as_text=True)
-    response = first.submit("/account/password", {
-        "current": PASSWORD, "new": "a brand new pass", "confirm": "a brand new pass"})
+    response = first.submit(
+        "/account/password",
+        {"current": PASSWORD, "new": "a brand new pass", "confirm": "a brand new pass"},
+    )
     assert response.status_code == 302
     assert first.get("/").status_code == 200  # this session stays
     assert second.get("/").status_code == 302  # the other one ended
@@ -134,7 +143,8 @@ def test_disabling_a_user_ends_their_session(app_ctx, login_as) -> None:
     make_user("admin", Role.ADMIN)
     editor = make_user("editor", Role.EDITOR)
     session = login_as("editor")
-    accounts.update_user(Actor.system(), editor, display_name="", roles=["editor"], areas=[],
-                         active=False)
+    accounts.update_user(
+        Actor.system(), editor, display_name="", roles=["editor"], areas=[], active=False
+    )
     db.session.commit()
     assert session.get("/").status_code == 302

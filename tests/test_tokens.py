@@ -12,7 +12,9 @@ from audio_manager.models import ApiToken, AuditEvent, Role
 from .conftest import bearer, make_user
 
 
-def test_token_created_on_the_page_is_shown_once_and_stored_hashed(app_ctx, login_as, client) -> None:
+def test_token_created_on_the_page_is_shown_once_and_stored_hashed(
+    app_ctx, login_as, client
+) -> None:
     make_user("viewer", Role.VIEWER)
     browser = login_as("viewer")
     html = browser.submit("/account/tokens", {"name": "radio PC"}).get_data(as_text=True)
@@ -31,7 +33,10 @@ def test_revoked_and_unknown_tokens_are_refused(app_ctx, client, token_for, logi
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     token_id = db.session.scalar(sa.select(ApiToken.id))
     browser = login_as("viewer")
-    assert browser.submit(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens").status_code == 302
+    assert (
+        browser.submit(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens").status_code
+        == 302
+    )
     response = client.get("/api/v1/me", headers=bearer(token))
     assert response.status_code == 401
     assert response.json["error"]["code"] == "token_revoked"
@@ -58,7 +63,9 @@ def test_one_user_cannot_revoke_another_users_token(app_ctx, login_as, token_for
     make_user("editor", Role.EDITOR)
     token_for("viewer")
     token_id = db.session.scalar(sa.select(ApiToken.id))
-    response = login_as("editor").submit(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens")
+    response = login_as("editor").submit(
+        f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens"
+    )
     assert response.status_code == 404
     assert db.session.scalar(sa.select(ApiToken.revoked_at)) is None
 
@@ -66,22 +73,32 @@ def test_one_user_cannot_revoke_another_users_token(app_ctx, login_as, token_for
 def test_admin_makes_a_device_token_for_an_operator(app_ctx, tree, login_as, client) -> None:
     make_user("admin", Role.ADMIN)
     operator = make_user("operator", Role.OPERATOR, areas=["94101"])
-    html = login_as("admin").submit(f"/admin/users/{operator.id}/tokens", {"name": "loa xã An"}).get_data(as_text=True)
+    html = (
+        login_as("admin")
+        .submit(f"/admin/users/{operator.id}/tokens", {"name": "loa xã An"})
+        .get_data(as_text=True)
+    )
     plaintext = re.search(r'id="new-token">(amt_[^<]+)<', html).group(1)
     me = client.get("/api/v1/me", headers=bearer(plaintext)).json
     assert me["username"] == "operator" and me["areas"] == ["94101"]
 
 
-def test_bearer_requests_need_no_csrf_but_cookie_requests_do(app_ctx, tree, client, token_for, login_as) -> None:
+def test_bearer_requests_need_no_csrf_but_cookie_requests_do(
+    app_ctx, tree, client, token_for, login_as
+) -> None:
     make_user("admin", Role.ADMIN)
     csv = b"level,code,name,parent_code,languages\ncommune,94102,X\xc3\xa3 M\xe1\xbb\x9bi,941,\n"
     token = token_for("admin")
-    response = client.post("/api/v1/areas/import", headers=bearer(token),
-                           data={"file": (__import__("io").BytesIO(csv), "a.csv")})
+    response = client.post(
+        "/api/v1/areas/import",
+        headers=bearer(token),
+        data={"file": (__import__("io").BytesIO(csv), "a.csv")},
+    )
     assert response.status_code == 200, response.json
     browser = login_as("admin")
-    response = browser.client.post("/api/v1/areas/import",
-                                   data={"file": (__import__("io").BytesIO(csv), "a.csv")})
+    response = browser.client.post(
+        "/api/v1/areas/import", data={"file": (__import__("io").BytesIO(csv), "a.csv")}
+    )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "csrf_failed"
 

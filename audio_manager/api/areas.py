@@ -28,7 +28,9 @@ class AreaSchema(ma.Schema):
     level = ma.fields.String()
     parent_id = ma.fields.Integer(allow_none=True)
     parent_code = ma.fields.Function(lambda a: a.parent.code if a.parent else None)
-    languages = ma.fields.List(ma.fields.String(), metadata={"description": "Hamlets only, in order"})
+    languages = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Hamlets only, in order"}
+    )
 
 
 class AreaListSchema(ma.Schema):
@@ -98,11 +100,15 @@ def import_csv() -> Any:
     """Import areas from a CSV (multipart field `file`); all-or-nothing."""
     upload = request.files.get("file")
     if upload is None:
-        raise ValidationFailed(_("Send the CSV as the multipart field \"file\"."), code="no_file")
+        raise ValidationFailed(_('Send the CSV as the multipart field "file".'), code="no_file")
     limit = current_app.config["AREA_IMPORT_MAX_BYTES"]
     try:
-        report = import_areas(current_actor(), upload.stream.read(limit + 1),
-                              filename=upload.filename or "", max_bytes=limit)
+        report = import_areas(
+            current_actor(),
+            upload.stream.read(limit + 1),
+            filename=upload.filename or "",
+            max_bytes=limit,
+        )
     except ValidationFailed:
         db.session.rollback()
         raise

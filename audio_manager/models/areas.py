@@ -20,9 +20,7 @@ class Area(db.Model):
     path: Mapped[str] = mapped_column(String(400), default="", index=True)
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Area]] = relationship(
-        back_populates="parent", order_by="Area.name"
-    )
+    children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.name")
     language_rows: Mapped[list[AreaLanguage]] = relationship(
         order_by="AreaLanguage.position",
         cascade="all, delete-orphan",

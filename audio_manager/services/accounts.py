@@ -47,7 +47,9 @@ def parse_roles(names: Iterable[str]) -> list[Role]:
         try:
             parsed.append(Role(name.strip().lower()))
         except ValueError:
-            raise ValidationFailed(_l("Unknown role: %(role)s", role=name), code="unknown_role")
+            raise ValidationFailed(
+                _l("Unknown role: %(role)s", role=name), code="unknown_role"
+            ) from None
     if not parsed:
         raise ValidationFailed(_l("Choose at least one role."), code="no_role")
     return sorted(set(parsed))
@@ -132,9 +134,7 @@ def update_user(
         if not active:
             raise ValidationFailed(_l("You cannot disable your own account."), code="self_disable")
         if Role.ADMIN not in parsed:
-            raise ValidationFailed(
-                _l("You cannot remove your own admin role."), code="self_demote"
-            )
+            raise ValidationFailed(_l("You cannot remove your own admin role."), code="self_demote")
     before = {
         "roles": sorted(str(r) for r in user.roles),
         "areas": sorted(row.area_id for row in user.scope_rows),
@@ -162,7 +162,9 @@ def update_user(
     return user
 
 
-def set_password(actor: Actor, user: User, new_password: str, *, current: str | None = None) -> None:
+def set_password(
+    actor: Actor, user: User, new_password: str, *, current: str | None = None
+) -> None:
     """Change a password; with ``current`` the user must prove they know the old one."""
     if current is not None and not check_password_hash(user.password_hash, current):
         raise ValidationFailed(_l("The current password is wrong."), code="wrong_password")
@@ -223,7 +225,10 @@ def authenticate(
         return LoginResult(None, "disabled")
     user.last_login_at = utcnow()
     audit.record(
-        Actor(user=user, ip=ip), "auth.login", object_type="user", object_id=user.id,
+        Actor(user=user, ip=ip),
+        "auth.login",
+        object_type="user",
+        object_id=user.id,
         object_label=username,
     )
     return LoginResult(user)
@@ -278,7 +283,9 @@ def verify_token(plaintext: str) -> tuple[ApiToken | None, str | None]:
     """The live token for a bearer value, or an error code (invalid_token, token_revoked...)."""
     if not plaintext.startswith(TOKEN_PREFIX):
         return None, "invalid_token"
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    token = db.session.scalar(
+        db.select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext))
+    )
     if token is None:
         return None, "invalid_token"
     if token.revoked_at is not None:

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import Area
 from . import audit
-from .area_levels import Levels
+from .area_levels import Levels, level_label
 from .areas import validate_languages
 from .context import Actor
 from .errors import ValidationFailed
@@ -92,7 +92,7 @@ def _decode(data: bytes, max_bytes: int) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise AreaImportError(
-            [LineError(line, str(_l("The file is not UTF-8 text. Save it as \"CSV UTF-8\".")))]
+            [LineError(line, str(_l('The file is not UTF-8 text. Save it as "CSV UTF-8".')))]
         ) from exc
 
 
@@ -125,13 +125,18 @@ def _parse_row(line: int, values: dict[str, str], levels: Levels, errors: list[L
         errors.append(
             LineError(
                 line,
-                str(_l("Unknown level \"%(level)s\" (expected one of: %(levels)s).",
-                       level=level, levels=", ".join(levels.order))),
+                str(
+                    _l(
+                        'Unknown level "%(level)s" (expected one of: %(levels)s).',
+                        level=level,
+                        levels=", ".join(levels.order),
+                    )
+                ),
             )
         )
     code = values["code"] or None
     if code is not None and not CODE_RE.match(code):
-        errors.append(LineError(line, str(_l("Invalid code \"%(code)s\".", code=code))))
+        errors.append(LineError(line, str(_l('Invalid code "%(code)s".', code=code))))
     name = values["name"]
     if not name or len(name) > MAX_NAME:
         errors.append(LineError(line, str(_l("A name of 1-200 characters is required."))))
@@ -156,8 +161,16 @@ def _check_tree(rows: list[Row], levels: Levels, errors: list[LineError]) -> dic
             continue
         if row.code in by_code:
             errors.append(
-                LineError(row.line, str(_l("Duplicate code %(code)s (first on line %(first)d).",
-                                           code=row.code, first=by_code[row.code].line)))
+                LineError(
+                    row.line,
+                    str(
+                        _l(
+                            "Duplicate code %(code)s (first on line %(first)d).",
+                            code=row.code,
+                            first=by_code[row.code].line,
+                        )
+                    ),
+                )
             )
         else:
             by_code[row.code] = row
@@ -175,15 +188,26 @@ def _check_tree(rows: list[Row], levels: Levels, errors: list[LineError]) -> dic
             key = (row.parent_code, row.name.lower())
             if key in seen_unnamed:
                 errors.append(
-                    LineError(row.line, str(_l("Duplicate area \"%(name)s\" under the same parent "
-                                               "(first on line %(first)d).",
-                                               name=row.name, first=seen_unnamed[key])))
+                    LineError(
+                        row.line,
+                        str(
+                            _l(
+                                'Duplicate area "%(name)s" under the same parent '
+                                "(first on line %(first)d).",
+                                name=row.name,
+                                first=seen_unnamed[key],
+                            )
+                        ),
+                    )
                 )
             seen_unnamed[key] = row.line
         if row.parent_code is None:
             if row.level in levels.order and row.level != levels.top:
                 errors.append(
-                    LineError(row.line, str(_l("A %(level)s needs a parent_code.", level=row.level)))
+                    LineError(
+                        row.line,
+                        str(_l("A %(level)s needs a parent_code.", level=level_label(row.level))),
+                    )
                 )
             continue
         if row.parent_code == row.code:
@@ -203,7 +227,9 @@ def _check_tree(rows: list[Row], levels: Levels, errors: list[LineError]) -> dic
             continue
         if row.level == levels.top:
             errors.append(
-                LineError(row.line, str(_l("A %(level)s has no parent.", level=row.level)))
+                LineError(
+                    row.line, str(_l("A %(level)s has no parent.", level=level_label(row.level)))
+                )
             )
         elif (
             row.level in levels.order
@@ -213,8 +239,13 @@ def _check_tree(rows: list[Row], levels: Levels, errors: list[LineError]) -> dic
             errors.append(
                 LineError(
                     row.line,
-                    str(_l("Wrong level order: a %(child)s cannot sit under a %(parent)s.",
-                           child=row.level, parent=parent_level)),
+                    str(
+                        _l(
+                            "Wrong level order: a %(child)s cannot sit under a %(parent)s.",
+                            child=level_label(row.level),
+                            parent=level_label(parent_level),
+                        )
+                    ),
                 )
             )
     _check_cycles(rows, by_code, existing, errors)
@@ -233,7 +264,7 @@ def _check_cycles(
         current = row.parent_code
         while current is not None:
             if current in chain:
-                loop = chain[chain.index(current) :] + [current]
+                loop = [*chain[chain.index(current) :], current]
                 reported.update(loop)
                 errors.append(
                     LineError(row.line, str(_l("Cycle: %(chain)s", chain=" → ".join(loop))))
@@ -297,8 +328,12 @@ def _apply(rows: list[Row], existing: dict[str, Area], levels: Levels) -> Import
             if changed:
                 if area.level != row.level and area.children:
                     raise AreaImportError(
-                        [LineError(row.line, str(_l("Cannot change the level of an area that "
-                                                    "has sub-areas.")))]
+                        [
+                            LineError(
+                                row.line,
+                                str(_l("Cannot change the level of an area that has sub-areas.")),
+                            )
+                        ]
                     )
                 area.name, area.level, area.parent = row.name, row.level, parent
                 report.updated += 1

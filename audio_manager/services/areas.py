@@ -63,7 +63,9 @@ def roots_for(user: User) -> list[Area]:
     scope = scope_of(user)
     if scope is not None:
         return sorted(scope, key=lambda a: a.name)
-    return list(db.session.scalars(db.select(Area).where(Area.parent_id.is_(None)).order_by(Area.name)))
+    return list(
+        db.session.scalars(db.select(Area).where(Area.parent_id.is_(None)).order_by(Area.name))
+    )
 
 
 def ancestors(area: Area) -> list[Area]:
@@ -130,9 +132,7 @@ def validate_languages(codes: Iterable[str]) -> list[str]:
 def set_languages(actor: Actor, area: Area, codes: Iterable[str]) -> None:
     levels = Levels.from_config()
     if area.level != levels.leaf:
-        raise ValidationFailed(
-            _l("Only hamlets carry broadcast languages."), code="not_a_hamlet"
-        )
+        raise ValidationFailed(_l("Only hamlets carry broadcast languages."), code="not_a_hamlet")
     cleaned = validate_languages(codes)
     before = area.languages
     if before == cleaned:

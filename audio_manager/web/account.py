@@ -33,7 +33,9 @@ class PasswordForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name (device or script)"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(
+        _l("Token name (device or script)"), validators=[DataRequired(), Length(max=120)]
+    )
 
 
 class RevokeForm(FlaskForm):
@@ -54,14 +56,21 @@ def password() -> Any:
             flash_error(error)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session; others ended with the rotated token
+            login_user(
+                current_user._get_current_object()
+            )  # keep this session; others ended with the rotated token
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("account/password.html", form=form)
 
 
-def render_tokens(user: Any, *, new_token: str | None = None, form: TokenForm | None = None,
-                  manage_endpoint: str = "account.tokens") -> Any:
+def render_tokens(
+    user: Any,
+    *,
+    new_token: str | None = None,
+    form: TokenForm | None = None,
+    manage_endpoint: str = "account.tokens",
+) -> Any:
     return render_template(
         "account/tokens.html",
         owner=user,

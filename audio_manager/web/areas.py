@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -43,7 +52,9 @@ class LanguagesForm(FlaskForm):
 
 def languages_form(current: list[str]) -> LanguagesForm:
     """One ordered select per registered language; blanks drop out."""
-    choices = [("", _("(none)"))] + [(lang.code, str(lang.label)) for lang in languages.all_languages()]
+    choices = [("", _("(none)"))] + [
+        (lang.code, str(lang.label)) for lang in languages.all_languages()
+    ]
 
     class Form(LanguagesForm):
         pass
@@ -64,8 +75,13 @@ def index() -> Any:
     text = request.args.get("q", "").strip()
     if text:
         found, total = areas.search(current_user, text=text, limit=100)
-        return render_template("areas/search.html", results=found, total=total, q=text,
-                               paths={a.id: areas.ancestors(a) for a in found})
+        return render_template(
+            "areas/search.html",
+            results=found,
+            total=total,
+            q=text,
+            paths={a.id: areas.ancestors(a) for a in found},
+        )
     roots = areas.roots_for(current_user)
     return render_template(
         "areas/list.html",
@@ -123,8 +139,9 @@ def import_page() -> Any:
         limit = current_app.config["AREA_IMPORT_MAX_BYTES"]
         data = upload.stream.read(limit + 1)
         try:
-            report = import_areas(current_actor(), data, filename=upload.filename or "",
-                                  max_bytes=limit)
+            report = import_areas(
+                current_actor(), data, filename=upload.filename or "", max_bytes=limit
+            )
         except AreaImportError as error:
             db.session.rollback()
             errors = error.errors
@@ -134,7 +151,11 @@ def import_page() -> Any:
             flash(_("Import finished."), "success")
     status = 422 if errors else 200
     return render_template(
-        "areas/import.html", form=form, errors=errors, report=report, columns=REQUIRED_COLUMNS,
+        "areas/import.html",
+        form=form,
+        errors=errors,
+        report=report,
+        columns=REQUIRED_COLUMNS,
         levels=Levels.from_config(),
     ), status
 

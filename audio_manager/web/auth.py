@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -65,8 +74,13 @@ def login() -> Any:
 @public
 def logout() -> Any:
     if current_user.is_authenticated:
-        audit.record(current_actor(), "auth.logout", object_type="user", object_id=current_user.id,
-                     object_label=current_user.username)
+        audit.record(
+            current_actor(),
+            "auth.logout",
+            object_type="user",
+            object_id=current_user.id,
+            object_label=current_user.username,
+        )
         db.session.commit()
     logout_user()
     session.clear()

@@ -22,6 +22,10 @@ def index() -> Any:
     levels = Levels.from_config()
     counts = {}
     for level in levels.order:
-        query = areas.restrict(db.select(db.func.count(Area.id)).where(Area.level == level), current_user)
+        query = areas.restrict(
+            db.select(db.func.count(Area.id)).where(Area.level == level), current_user
+        )
         counts[level] = db.session.scalar(query) or 0
-    return render_template("home.html", counts=counts, levels=levels, scope=areas.scope_of(current_user))
+    return render_template(
+        "home.html", counts=counts, levels=levels, scope=areas.scope_of(current_user)
+    )
