@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .database import init_database
     from .errors import init_errors
     from .extensions import babel, db, migrate
+    from .jobs import init_jobs
     from .models.base import render_migration_type
     from .templating import init_templating
     from .web import register_blueprints
@@ -64,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_errors(app)
     init_templating(app)
     register_blueprints(app)
+    init_production(app)
+    init_jobs(app)
     init_api(app)
     cli.register(app)
 
@@ -82,6 +85,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+def init_production(app: Flask) -> None:
+    """Storage, audio profiles and speech engines, built once per app from its settings."""
+    from .production.engines.registry import EngineRegistry
+    from .services.assets import build_profiles, build_storage
+
+    app.extensions["audio_manager.storage"] = build_storage(app)
+    app.extensions["audio_manager.profiles"] = build_profiles(app)
+    app.extensions["audio_manager.speech"] = EngineRegistry.default(
+        timeout=app.config["TTS_TIMEOUT_SECONDS"], max_chars=app.config["MAX_SCRIPT_CHARS"]
+    )
 
 
 def _migrations_dir() -> Any:

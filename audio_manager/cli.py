@@ -21,6 +21,8 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens for devices and scripts.")
 areas_cli = AppGroup("areas", help="The area tree.")
 demo_cli = AppGroup("demo", help="Demo data for a first look.")
+audio_cli = AppGroup("audio", help="Audio production: stock sounds, rendering.")
+jobs_cli = AppGroup("jobs", help="Background render jobs.")
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -183,6 +185,48 @@ def demo_logins() -> None:
         click.echo(f"  {role:9} {username} / {password}")
 
 
+@audio_cli.command("stock")
+def stock_command() -> None:
+    """Generate the chime and background beds (only the missing ones)."""
+    from .services import stock
+
+    added = stock.install_generated(CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"stock sounds: {added} added")
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker for render jobs (with AUDIO_MANAGER_JOBS=rq)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    connection = Redis.from_url(current_app.config["REDIS_URL"])
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=connection)
+    Worker([queue], connection=connection).work(burst=burst)
+
+
+@jobs_cli.command("retry")
+@click.argument("job_id", type=int)
+def retry_command(job_id: int) -> None:
+    """Queue a failed render job again."""
+    from .jobs import enqueue_render
+    from .models import RenderJob
+    from .services import rendering
+
+    job = db.session.get(RenderJob, job_id)
+    if job is None:
+        raise click.ClickException(f"no such job: {job_id}")
+    try:
+        rendering.retry(CLI_ACTOR, job)
+    except ServiceError as error:
+        _fail(error)
+    db.session.commit()
+    enqueue_render(job_id)
+    click.echo(f"job {job_id} queued")
+
+
 def register(app: Flask) -> None:
-    for group in (users_cli, tokens_cli, areas_cli, demo_cli):
+    for group in (users_cli, tokens_cli, areas_cli, demo_cli, audio_cli, jobs_cli):
         app.cli.add_command(group)

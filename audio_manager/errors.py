@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .access import api_error, is_api_request
+from .production.errors import ProductionError
 from .services.errors import ServiceError
+from .services.production_messages import message_for
 
 HTTP_CODES = {
     400: "bad_request",
@@ -72,7 +74,16 @@ def handle_service_error(error: ServiceError) -> Any:
     ), error.status
 
 
+def handle_production_error(error: ProductionError) -> Any:
+    message = message_for(error)
+    if is_api_request():
+        extra = {"details": error.details} if error.details else {}
+        return api_error(error.status, error.code, message, **extra)
+    return render_template("error.html", status=error.status, message=message), error.status
+
+
 def init_errors(app: Flask) -> None:
+    app.register_error_handler(ProductionError, handle_production_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)

@@ -26,6 +26,7 @@ def main() -> None:
         subprocess.run([*flask, *args], check=True, cwd=ROOT, env=env)
 
     run("db", "upgrade")
+    run("audio", "stock")
     if env.get("AUDIO_MANAGER_DEMO_DATA", "true").lower() not in {"0", "false", "no", "off"}:
         run("demo", "load", "--if-empty")
         run("demo", "logins")

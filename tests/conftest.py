@@ -80,6 +80,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret",
             "STORAGE_ROOT": tmp_path_factory.mktemp("audio"),
+            "JOBS_BACKEND": "inline",
         }
     )
     app.test_client_class = IsolatedClient

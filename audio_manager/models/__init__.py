@@ -2,15 +2,29 @@
 
 from .accounts import ApiToken, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
+from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
+from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
 
 __all__ = [
     "ApiToken",
     "Area",
     "AreaLanguage",
+    "Asset",
     "AuditEvent",
+    "BulletinPart",
+    "JobStatus",
+    "Message",
+    "Priority",
+    "RenderJob",
+    "Rendition",
     "Role",
+    "SourceKind",
+    "StockSound",
     "User",
     "UserArea",
     "UserRole",
+    "Variant",
+    "Version",
+    "VersionStatus",
 ]

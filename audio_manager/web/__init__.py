@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, admin_users, areas, auth, health, home
+    from . import account, admin_users, areas, auth, health, home, production
 
-    for module in (auth, account, home, areas, admin_users, health):
+    for module in (auth, account, home, areas, admin_users, health, production):
         app.register_blueprint(module.bp)

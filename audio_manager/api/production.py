@@ -1,0 +1,212 @@
+"""Audio production: messages, versions from speech/upload/bulletin, jobs, rendition downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import redirect, request, send_file
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from ..access import authenticated, roles
+from ..auth import current_actor
+from ..extensions import db
+from ..jobs import enqueue_render
+from ..models import RenderJob, Rendition, Role
+from ..services import messages, rendering, versions
+from ..services.assets import extension_for, storage
+from ..services.errors import NotFound, ValidationFailed
+from .schemas import JobSchema, MessageSchema, VersionSchema
+
+blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
+
+PRODUCERS = (Role.EDITOR, Role.ADMIN)
+READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.VIEWER, Role.OPERATOR)
+
+
+class SpeechRequest(ma.Schema):
+    language = ma.fields.String(required=True, metadata={"description": "kinh, hoa or khmer"})
+    text = ma.fields.String(required=True)
+    engine = ma.fields.String(load_default=None, metadata={"description": "gtts or espeak"})
+    voice = ma.fields.String(
+        load_default=None, metadata={"description": "e.g. vi, zh-CN, yue, km, vi-vn-x-south, cmn"}
+    )
+    speed = ma.fields.Float(load_default=1.0, validate=ma.validate.Range(0.5, 2.0))
+
+
+class UploadRequest(ma.Schema):
+    language = ma.fields.String(required=True)
+    file = ma.fields.Raw(metadata={"type": "string", "format": "binary"})
+
+
+class BulletinRequest(ma.Schema):
+    parts = ma.fields.List(
+        ma.fields.Integer(),
+        required=True,
+        metadata={"description": "Version ids, in playing order"},
+    )
+    gap_seconds = ma.fields.Float(load_default=None)
+
+
+class CreatedVersion(ma.Schema):
+    version = ma.fields.Nested(VersionSchema)
+    job = ma.fields.Nested(JobSchema)
+
+
+def _accepted(version: Any, job: RenderJob) -> Any:
+    db.session.commit()
+    enqueue_render(job.id)
+    db.session.refresh(job)
+    return {"version": version, "job": job}
+
+
+@blp.route("/messages", methods=["POST"])
+@roles(*PRODUCERS)
+@blp.arguments(MessageSchema)
+@blp.response(201, MessageSchema)
+def create_message(data: dict[str, Any]) -> Any:
+    """Create a message (title, topic, priority, validity window)."""
+    message = messages.create(
+        current_actor(),
+        data["title"],
+        topic=data["topic"],
+        priority=data["priority"],
+        valid_from=data["valid_from"],
+        valid_until=data["valid_until"],
+    )
+    db.session.commit()
+    return message
+
+
+@blp.route("/messages/<int:message_id>")
+@roles(*READERS)
+@blp.response(200, MessageSchema)
+def get_message(message_id: int) -> Any:
+    """One message."""
+    return messages.get(message_id)
+
+
+@blp.route("/messages/<int:message_id>/versions", methods=["POST"])
+@roles(*PRODUCERS)
+@blp.doc(
+    requestBody={
+        "content": {
+            "application/json": {"schema": SpeechRequest},
+            "multipart/form-data": {"schema": UploadRequest},
+        }
+    }
+)
+@blp.response(202, CreatedVersion)
+def create_version(message_id: int) -> Any:
+    """A new version from speech (JSON) or from an uploaded recording (multipart `file`).
+
+    The version is stored at once and rendered in the background: follow `job`.
+    """
+    message = messages.get(message_id)
+    actor = current_actor()
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        language = request.form.get("language", "")
+        if upload is None:
+            raise ValidationFailed(
+                _('Send the recording as the multipart field "file".'), code="no_file"
+            )
+        version, job = versions.create_from_upload(
+            actor, message, language, upload.stream, upload.filename or ""
+        )
+        return _accepted(version, job)
+    try:
+        data = SpeechRequest().load(request.get_json(silent=True) or {})
+    except ma.ValidationError as error:
+        raise ValidationFailed(
+            _("Some parameters are invalid."), code="invalid", details=error.messages
+        ) from None
+    version, job = versions.create_from_speech(
+        actor,
+        message,
+        data["language"],
+        data["text"],
+        engine=data["engine"],
+        voice=data["voice"],
+        speed=data["speed"],
+    )
+    return _accepted(version, job)
+
+
+@blp.route("/messages/<int:message_id>/bulletins", methods=["POST"])
+@roles(*PRODUCERS)
+@blp.arguments(BulletinRequest)
+@blp.response(202, CreatedVersion)
+def create_bulletin(data: dict[str, Any], message_id: int) -> Any:
+    """A bulletin: other versions joined in order with a gap (e.g. Kinh, Hoa, Khmer)."""
+    message = messages.get(message_id)
+    version, job = versions.create_bulletin(
+        current_actor(), message, data["parts"], gap_seconds=data["gap_seconds"]
+    )
+    return _accepted(version, job)
+
+
+@blp.route("/versions/<int:version_id>")
+@roles(*READERS)
+@blp.response(200, VersionSchema)
+def get_version(version_id: int) -> Any:
+    """A version: status, source, measurements and renditions with download URLs."""
+    return versions.get(version_id)
+
+
+def _job(job_id: int) -> RenderJob:
+    job = db.session.get(RenderJob, job_id)
+    if job is None:
+        raise NotFound(_("No such job."), code="job_not_found")
+    return job
+
+
+@blp.route("/jobs/<int:job_id>")
+@roles(*READERS)
+@blp.response(200, JobSchema)
+def get_job(job_id: int) -> Any:
+    """A render job's state."""
+    return _job(job_id)
+
+
+@blp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@roles(*PRODUCERS)
+@blp.response(202, JobSchema)
+def retry_job(job_id: int) -> Any:
+    """Queue a failed job again."""
+    job = rendering.retry(current_actor(), _job(job_id))
+    db.session.commit()
+    enqueue_render(job.id)
+    db.session.refresh(job)
+    return job
+
+
+@blp.route("/renditions/<int:rendition_id>/file")
+@authenticated
+@blp.response(200, description="The audio (or waveform JSON); supports Range requests")
+def download_rendition(rendition_id: int) -> Any:
+    """Download a rendition. Interrupted downloads resume with `Range`."""
+    rendition = db.session.get(Rendition, rendition_id)
+    if rendition is None:
+        raise NotFound(_("No such rendition."), code="rendition_not_found")
+    return send_asset(rendition.asset, f"v{rendition.version_id}-{rendition.profile}")
+
+
+def send_asset(asset: Any, stem: str) -> Any:
+    name = f"{stem}.{extension_for(asset.mime)}"
+    store = storage()
+    path = store.local_path(asset.storage_key)
+    if path is None:
+        url = store.presigned_url(asset.storage_key, filename=name, content_type=asset.mime)
+        return redirect(url)
+    response = send_file(
+        path,
+        mimetype=asset.mime,
+        download_name=name,
+        conditional=True,
+        etag=asset.sha256,
+        max_age=31536000,
+    )
+    response.headers["Accept-Ranges"] = "bytes"
+    return response

@@ -1,0 +1,74 @@
+"""Marshmallow schemas shared by the API modules."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import url_for
+
+
+class AssetSchema(ma.Schema):
+    sha256 = ma.fields.String()
+    mime = ma.fields.String()
+    size = ma.fields.Integer()
+    duration = ma.fields.Float(allow_none=True, metadata={"description": "seconds"})
+    sample_rate = ma.fields.Integer(allow_none=True)
+    channels = ma.fields.Integer(allow_none=True)
+    codec = ma.fields.String(allow_none=True)
+    bitrate = ma.fields.Integer(allow_none=True, metadata={"description": "bits per second"})
+    loudness_lufs = ma.fields.Float(allow_none=True, metadata={"description": "integrated, LUFS"})
+    true_peak_dbtp = ma.fields.Float(allow_none=True)
+
+
+class RenditionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    profile = ma.fields.String()
+    asset = ma.fields.Nested(AssetSchema)
+    download_url = ma.fields.Function(
+        lambda r: url_for("api_production.download_rendition", rendition_id=r.id, _external=True)
+    )
+
+
+class JobSchema(ma.Schema):
+    id = ma.fields.Integer()
+    version_id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"description": "queued, running, done or failed"})
+    attempts = ma.fields.Integer()
+    error_code = ma.fields.String(allow_none=True)
+    error = ma.fields.String(allow_none=True)
+    queued_at = ma.fields.DateTime()
+    started_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
+
+
+class VersionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    message_id = ma.fields.Function(lambda v: v.variant.message_id)
+    language = ma.fields.Function(lambda v: v.variant.language)
+    number = ma.fields.Integer()
+    status = ma.fields.String()
+    source_kind = ma.fields.String()
+    script_text = ma.fields.String(allow_none=True)
+    engine = ma.fields.String(allow_none=True)
+    voice = ma.fields.String(allow_none=True)
+    speed = ma.fields.Float(allow_none=True)
+    source_filename = ma.fields.String(allow_none=True)
+    gap_seconds = ma.fields.Float(allow_none=True)
+    parts = ma.fields.Function(lambda v: [p.part_version_id for p in v.parts])
+    created_at = ma.fields.DateTime()
+    source = ma.fields.Function(
+        lambda v: AssetSchema().dump(v.source_asset) if v.source_asset else None
+    )
+    renditions = ma.fields.List(ma.fields.Nested(RenditionSchema))
+    job = ma.fields.Function(lambda v: JobSchema().dump(v.jobs[-1]) if v.jobs else None)
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    title = ma.fields.String(required=True)
+    topic = ma.fields.String(load_default="")
+    priority = ma.fields.String(
+        load_default="normal", validate=ma.validate.OneOf(["normal", "priority", "emergency"])
+    )
+    valid_from = ma.fields.AwareDateTime(allow_none=True, load_default=None)
+    valid_until = ma.fields.AwareDateTime(allow_none=True, load_default=None)
+    created_at = ma.fields.DateTime(dump_only=True)

@@ -1,0 +1,133 @@
+"""Messages, their per-language variants, and immutable numbered versions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+
+
+class Priority(enum.StrEnum):
+    NORMAL = "normal"
+    PRIORITY = "priority"
+    EMERGENCY = "emergency"
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETIRED = "retired"
+
+
+class SourceKind(enum.StrEnum):
+    TTS = "tts"
+    UPLOAD = "upload"
+    BULLETIN = "bulletin"
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(120), default="", index=True)
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.NORMAL)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", order_by="Variant.id"
+    )
+
+    def variant(self, language: str) -> Variant | None:
+        return next((v for v in self.variants if v.language == language), None)
+
+
+class Variant(db.Model):
+    """A message in one language; points at its current approved version."""
+
+    __tablename__ = "variants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("versions.id", use_alter=True, ondelete="SET NULL")
+    )
+
+    message: Mapped[Message] = relationship(back_populates="variants")
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="variant", order_by="Version.number", foreign_keys="Version.variant_id"
+    )
+    current_version: Mapped[Version | None] = relationship(foreign_keys=[current_version_id])
+
+    __table_args__ = (UniqueConstraint("message_id", "language"),)
+
+
+class Version(db.Model):
+    """One take of a variant. Immutable once submitted; numbered 1, 2, 3… per variant."""
+
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT, index=True)
+    source_kind: Mapped[str] = mapped_column(String(16))
+    script_text: Mapped[str | None] = mapped_column(Text)
+    engine: Mapped[str | None] = mapped_column(String(32))
+    voice: Mapped[str | None] = mapped_column(String(32))
+    speed: Mapped[float | None] = mapped_column(Float)
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    # The original upload or the raw speech, kept as it came.
+    source_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"))
+    # Bulletins: the gap between parts, in seconds.
+    gap_seconds: Mapped[float | None] = mapped_column(Float)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change of state; a stale form or a concurrent approver is detected by it.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    variant: Mapped[Variant] = relationship(back_populates="versions", foreign_keys=[variant_id])
+    source_asset = relationship("Asset", foreign_keys=[source_asset_id])
+    renditions = relationship(
+        "Rendition", back_populates="version", cascade="all, delete-orphan", order_by="Rendition.id"
+    )
+    parts: Mapped[list[BulletinPart]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="BulletinPart.position",
+        foreign_keys="BulletinPart.version_id",
+    )
+    jobs = relationship("RenderJob", back_populates="version", order_by="RenderJob.id")
+
+    __table_args__ = (UniqueConstraint("variant_id", "number"),)
+
+    @property
+    def language(self) -> str:
+        return self.variant.language
+
+    def rendition(self, profile: str) -> object | None:
+        return next((r for r in self.renditions if r.profile == profile), None)
+
+
+class BulletinPart(db.Model):
+    """One version inside a bulletin, in order (e.g. Kinh, then Hoa, then Khmer)."""
+
+    __tablename__ = "bulletin_parts"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"))
+
+    part_version: Mapped[Version] = relationship(foreign_keys=[part_version_id])

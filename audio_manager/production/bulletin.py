@@ -1,0 +1,64 @@
+"""A bulletin: several versions (e.g. Kinh, then Hoa, then Khmer) joined in order with gaps.
+
+Each part is trimmed and brought to the same loudness so no language sounds louder than the
+others; the result is a WAV to render like any other version.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ProductionError, SilentAudioError
+from .ffmpeg import audio_segment_class
+from .pcm import RATE, read_mono
+from .process import level_to_target, to_segment, voice_bounds
+
+PART_LUFS = -20.0
+MAX_GAP_S = 30.0
+
+
+def bulletin(
+    parts: Sequence[str | Path],
+    gap_seconds: float = 1.5,
+    *,
+    dest: str | Path | None = None,
+    part_lufs: float = PART_LUFS,
+    trim: bool = True,
+) -> Path:
+    """Join ``parts`` (audio files, in order) with ``gap_seconds`` of silence between them.
+
+    Returns the path of a 16-bit mono 44.1 kHz WAV (``dest`` or a new temporary file).
+    """
+    if not parts:
+        raise ProductionError("A bulletin needs at least one version.", code="empty_bulletin")
+    if not 0 <= gap_seconds <= MAX_GAP_S:
+        raise ProductionError(
+            f"The gap between versions must be between 0 and {MAX_GAP_S:g} seconds.",
+            code="invalid_gap",
+            details={"max_s": MAX_GAP_S},
+        )
+    AudioSegment = audio_segment_class()
+    joined = AudioSegment.empty().set_frame_rate(RATE).set_channels(1).set_sample_width(2)
+    gap = AudioSegment.silent(duration=round(gap_seconds * 1000), frame_rate=RATE)
+    for index, part in enumerate(parts):
+        samples = read_mono(part, RATE)
+        if trim:
+            start, end = voice_bounds(samples, RATE)
+            samples = samples[start:end].copy()
+        if not len(samples):
+            raise SilentAudioError(
+                f"Part {index + 1} of the bulletin is silent.", details={"part": index + 1}
+            )
+        level_to_target(samples, RATE, part_lufs, -1.0)
+        if index:
+            joined += gap
+        joined += to_segment(samples, RATE)
+    if dest is None:
+        fd, name = tempfile.mkstemp(prefix="am-bulletin-", suffix=".wav")
+        os.close(fd)
+        dest = name
+    joined.export(os.fspath(dest), format="wav")
+    return Path(dest)

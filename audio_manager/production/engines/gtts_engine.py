@@ -1,0 +1,109 @@
+"""Google Translate's text-to-speech through gTTS (online).
+
+gTTS only knows "normal" and "slow"; other speeds are made with ffmpeg's ``atempo`` on the
+normal reading, which keeps the pitch. Network failures and timeouts become
+:class:`EngineUnavailableError` / :class:`EngineTimeoutError` so callers can fall back.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import requests
+
+from .. import ffmpeg
+from ..errors import EngineError, EngineTimeoutError, EngineUnavailableError
+from ..pcm import wav_bytes
+from .base import HAN, KHMER, LATIN, Engine, SpeechAudio, Voice
+
+DEFAULT_TIMEOUT_S = 15.0
+OUTPUT_RATE = 24000
+
+VOICES = (
+    Voice("vi", "vi", "vi", "Vietnamese (Google)", frozenset({LATIN})),
+    Voice("zh-CN", "zh", "cmn", "Mandarin, simplified (Google)", frozenset({HAN, LATIN})),
+    Voice("zh-TW", "zh", "cmn", "Mandarin, Taiwan (Google)", frozenset({HAN, LATIN})),
+    Voice("zh", "zh", "cmn", "Mandarin (Google)", frozenset({HAN, LATIN})),
+    Voice("yue", "zh", "yue", "Cantonese (Google)", frozenset({HAN, LATIN})),
+    Voice("km", "km", "km", "Khmer (Google)", frozenset({KHMER, LATIN})),
+)
+
+
+class GTTSEngine(Engine):
+    name = "gtts"
+    label = "Google (online)"
+    online = True
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT_S, tld: str = "com") -> None:
+        self.timeout = timeout
+        self.tld = tld
+
+    def voices(self) -> tuple[Voice, ...]:
+        return VOICES
+
+    def synthesize(self, text: str, voice: Voice, speed: float = 1.0) -> SpeechAudio:
+        mp3 = self._fetch(text, voice)
+        return _decode_mp3(mp3, speed)
+
+    def _fetch(self, text: str, voice: Voice) -> bytes:
+        from gtts import gTTS
+        from gtts.tts import gTTSError
+
+        buf = io.BytesIO()
+        try:
+            tts = gTTS(
+                text, lang=voice.id, slow=False, lang_check=False, tld=self.tld,
+                timeout=self.timeout,
+            )  # fmt: skip
+            tts.write_to_fp(buf)
+        except gTTSError as exc:
+            raise self._classify(exc.__context__ or exc, getattr(exc, "rsp", None)) from exc
+        except requests.exceptions.RequestException as exc:
+            raise self._classify(exc, None) from exc
+        data = buf.getvalue()
+        if not data:
+            raise EngineError("Google returned no audio for this text.")
+        return data
+
+    def _classify(
+        self, cause: BaseException, response: requests.Response | None
+    ) -> EngineUnavailableError | EngineError:
+        if isinstance(cause, requests.exceptions.Timeout):
+            return EngineTimeoutError(
+                f"Google speech did not answer within {self.timeout:g} s.",
+                details={"timeout_s": self.timeout},
+            )
+        if isinstance(cause, requests.exceptions.ConnectionError):
+            return EngineUnavailableError("Google speech cannot be reached (no connection).")
+        status = response.status_code if response is not None else None
+        if status is not None and (status >= 500 or status == 429):
+            return EngineUnavailableError(
+                f"Google speech is unavailable (HTTP {status}).", details={"status": status}
+            )
+        if status is None and isinstance(cause, requests.exceptions.RequestException):
+            return EngineUnavailableError("Google speech cannot be reached.")
+        return EngineError(
+            "Google speech refused the request"
+            + (f" (HTTP {status})." if status else ": no audio in the answer."),
+            details={"status": status},
+        )
+
+
+def _decode_mp3(mp3: bytes, speed: float) -> SpeechAudio:
+    """MP3 bytes to 16-bit mono WAV bytes at 24 kHz, changing tempo when ``speed`` != 1."""
+    args = ["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", "-ar", str(OUTPUT_RATE)]
+    if abs(speed - 1.0) > 1e-3:
+        args += ["-af", f"atempo={speed:.4f}"]
+    try:
+        raw = ffmpeg.run([*args, "-f", "s16le", "-c:a", "pcm_s16le", "pipe:1"], input=mp3)
+    except ffmpeg.FFmpegError as exc:
+        raise EngineError("Google returned audio that could not be decoded.") from exc
+    samples = np.frombuffer(raw, dtype="<i2")
+    if not len(samples) or not np.any(samples):
+        raise EngineError("Google returned silent audio for this text.")
+    return SpeechAudio(
+        wav=wav_bytes(samples.astype(np.float32) / 32768.0, OUTPUT_RATE),
+        sample_rate=OUTPUT_RATE,
+        duration_s=len(samples) / OUTPUT_RATE,
+    )

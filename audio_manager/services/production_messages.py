@@ -1,0 +1,49 @@
+"""User-facing, translatable messages for audio production errors, by their stable code."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from ..production.errors import ProductionError
+
+MESSAGES = {
+    "empty_script": _l("The script is empty."),
+    "script_too_long": _l("The script is too long (at most %(max_chars)s characters)."),
+    "unsupported_script": _l("The chosen voice cannot read this text: check the language."),
+    "unsupported_language": _l("There is no speech for this language."),
+    "invalid_speed": _l("The speed must be between 0.5 and 2."),
+    "unknown_engine": _l("Unknown speech engine."),
+    "unknown_voice": _l("Unknown voice for this language."),
+    "no_voice": _l(
+        "No voice can speak this language right now (Khmer needs the online engine). "
+        "Record or upload a voice instead."
+    ),
+    "engine_unavailable": _l("The speech engine cannot be reached. Try again later."),
+    "tts_timeout": _l("The speech engine did not answer in time. Try again later."),
+    "engine_failed": _l("The speech engine failed. Try again later."),
+    "too_large": _l("The file is too large (at most %(mb)s MB)."),
+    "empty_audio": _l("The file is empty."),
+    "not_audio": _l("This is not an audio file we can read (wav, mp3, m4a, ogg, webm, flac, amr)."),
+    "corrupt_audio": _l("The audio file is damaged and cannot be decoded."),
+    "truncated_audio": _l("The audio file is incomplete. Upload it again."),
+    "silent_audio": _l("The recording is silent."),
+    "too_long": _l("The recording is too long (at most %(minutes)s minutes)."),
+    "too_short": _l("The recording is too short."),
+}
+
+
+def message_for(error: ProductionError) -> str:
+    """The error in the user's language, falling back to the engine's English message."""
+    template = MESSAGES.get(error.code)
+    if template is None:
+        return error.message
+    details = dict(error.details)
+    if "max_bytes" in details:
+        details.setdefault("mb", details["max_bytes"] // (1024 * 1024))
+    if "max_duration_s" in details:
+        details.setdefault("minutes", round(details["max_duration_s"] / 60, 1))
+    text = str(template)
+    try:
+        return text % details if "%(" in text else text
+    except (KeyError, ValueError, TypeError):
+        return error.message

@@ -1,0 +1,110 @@
+"""Turning a version into renditions: the body of every render job, and its retry."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import JobStatus, RenderJob, Rendition, SourceKind, StockSound, Version
+from ..models.base import utcnow
+from ..production import errors as production_errors
+from ..production.bulletin import bulletin
+from ..production.decode import decode_to_wav
+from ..production.render import RenderAssets, discard, render
+from . import audit
+from .assets import fetch_to, profiles, store_file
+from .context import Actor
+from .errors import Conflict
+
+RENDERED_PROFILES = ("loudspeaker", "ringback", "telephony", "preview", "waveform")
+
+
+def profile_names() -> list[str]:
+    available = profiles()
+    wanted = current_app.config.get("RENDER_PROFILES") or RENDERED_PROFILES
+    return [name for name in wanted if name in available]
+
+
+def _stock(kind: str, workdir: Path) -> Path | None:
+    sound = db.session.scalar(
+        db.select(StockSound)
+        .where(StockSound.kind == kind)
+        .order_by(StockSound.is_default.desc(), StockSound.id)
+    )
+    if sound is None:
+        return None
+    return fetch_to(sound.asset, workdir / f"{kind}.audio")
+
+
+def _source_wav(version: Version, workdir: Path) -> Path:
+    limit = current_app.config["MAX_AUDIO_SECONDS"]
+    if version.source_kind == SourceKind.BULLETIN:
+        parts = []
+        for part in version.parts:
+            raw = fetch_to(part.part_version.source_asset, workdir / f"part-{part.position}.src")
+            parts.append(decode_to_wav(raw, workdir / f"part-{part.position}.wav").path)
+        return bulletin(parts, version.gap_seconds or 0.0, dest=workdir / "bulletin.wav")
+    raw = fetch_to(version.source_asset, workdir / "source.src")
+    return decode_to_wav(raw, workdir / "source.wav", max_duration_s=limit).path
+
+
+def render_version(version: Version) -> list[Rendition]:
+    """Render every configured profile for ``version`` and store them. Safe to run again: a
+    profile already rendered is replaced by the new result (identical bytes stay one asset)."""
+    workdir = Path(tempfile.mkdtemp(prefix="am-job-"))
+    try:
+        source = _source_wav(version, workdir)
+        assets = RenderAssets(chime=_stock("chime", workdir), bed=_stock("bed", workdir))
+        out = workdir / "out"
+        out.mkdir()
+        files = render(source, profile_names(), assets, workdir=out, available=profiles())
+        try:
+            made = []
+            for rendered in files:
+                asset = store_file(rendered.path, rendered.mime, rendered.measurement)
+                rendition = version.rendition(rendered.profile)
+                if rendition is None:
+                    rendition = Rendition(version=version, profile=rendered.profile, asset=asset)
+                    db.session.add(rendition)
+                else:
+                    rendition.asset, rendition.created_at = asset, utcnow()
+                made.append(rendition)
+        finally:
+            discard(files)
+        return made
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """The error code and message a failed job records."""
+    if isinstance(exc, production_errors.ProductionError):
+        return exc.code, exc.message
+    return "internal_error", f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def new_job(version: Version) -> RenderJob:
+    job = RenderJob(version=version, status=JobStatus.QUEUED)
+    db.session.add(job)
+    return job
+
+
+def retry(actor: Actor, job: RenderJob) -> RenderJob:
+    """Queue a failed job again (the caller commits, then enqueues)."""
+    if job.status != JobStatus.FAILED:
+        raise Conflict(_l("Only a failed job can be retried."), code="job_not_failed")
+    job.status, job.error, job.error_code = JobStatus.QUEUED, None, None
+    job.queued_at, job.started_at, job.finished_at = utcnow(), None, None
+    audit.record(
+        actor,
+        "job.retry",
+        object_type="render_job",
+        object_id=job.id,
+        object_label=f"version {job.version_id}",
+    )
+    return job

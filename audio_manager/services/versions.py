@@ -1,0 +1,183 @@
+"""Creating versions from speech, uploads and bulletins, each queued for rendering.
+
+Everything that can fail on bad input (the script, the voice, the upload's content, its size and
+length) is checked before any row or file is written, so a refusal leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import languages
+from ..extensions import db
+from ..models import BulletinPart, Message, RenderJob, SourceKind, Version
+from ..production.decode import decode_to_wav, spool_stream
+from ..production.engines.registry import EngineRegistry
+from . import audit, messages
+from .assets import store_file
+from .context import Actor
+from .errors import NotFound, ValidationFailed
+from .rendering import new_job
+
+BULLETIN = "multi"  # the variant that holds bulletins mixing languages
+MAX_FILENAME = 255
+
+
+def speech() -> EngineRegistry:
+    return current_app.extensions["audio_manager.speech"]
+
+
+def _language(code: str) -> languages.Language:
+    language = languages.get(code)
+    if language is None:
+        raise ValidationFailed(
+            _l("Unknown language: %(codes)s", codes=code), code="unknown_language"
+        )
+    return language
+
+
+def _new_version(actor: Actor, message: Message, language: str, **fields: object) -> Version:
+    variant = messages.variant_for(message, language)
+    db.session.flush()
+    last = db.session.scalar(
+        db.select(db.func.max(Version.number)).where(Version.variant_id == variant.id)
+    )
+    version = Version(
+        variant=variant,
+        number=(last or 0) + 1,
+        created_by_id=actor.user.id if actor.user else None,
+        **fields,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def _audit_created(actor: Actor, version: Version, **detail: object) -> None:
+    audit.record(
+        actor,
+        "version.create",
+        object_type="version",
+        object_id=version.id,
+        object_label=f"{version.variant.message.title} [{version.variant.language}] "
+        f"v{version.number}",
+        detail={"source": version.source_kind, **detail},
+    )
+
+
+def create_from_speech(
+    actor: Actor,
+    message: Message,
+    language: str,
+    text: str,
+    *,
+    engine: str | None = None,
+    voice: str | None = None,
+    speed: float = 1.0,
+) -> tuple[Version, RenderJob]:
+    """Synthesize now (the fallback to the offline voice happens here), render later."""
+    lang = _language(language)
+    result = speech().synthesize(text, lang.bcp47, engine, voice, speed)
+    fd, name = tempfile.mkstemp(prefix="am-tts-", suffix=".wav")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(result.wav)
+        asset = store_file(name, "audio/wav")
+    finally:
+        os.unlink(name)
+    version = _new_version(
+        actor,
+        message,
+        lang.code,
+        source_kind=SourceKind.TTS,
+        script_text=text.strip(),
+        engine=result.engine,
+        voice=result.voice,
+        speed=result.speed,
+        source_asset=asset,
+    )
+    job = new_job(version)
+    _audit_created(
+        actor, version, engine=result.engine, voice=result.voice, fallback_from=result.fallback_from
+    )
+    return version, job
+
+
+def create_from_upload(
+    actor: Actor,
+    message: Message,
+    language: str,
+    stream: BinaryIO,
+    filename: str,
+) -> tuple[Version, RenderJob]:
+    """Spool the upload (size checked while streaming), validate it by decoding, keep the
+    original as the source."""
+    lang = _language(language)
+    config = current_app.config
+    spooled = spool_stream(stream, max_bytes=config["MAX_AUDIO_BYTES"])
+    decoded_path: Path | None = None
+    try:
+        decoded = decode_to_wav(spooled.path, max_duration_s=config["MAX_AUDIO_SECONDS"])
+        decoded_path = decoded.path
+        asset = store_file(spooled.path, decoded.kind.mime)
+    finally:
+        spooled.path.unlink(missing_ok=True)
+        if decoded_path is not None:
+            decoded_path.unlink(missing_ok=True)
+    version = _new_version(
+        actor,
+        message,
+        lang.code,
+        source_kind=SourceKind.UPLOAD,
+        source_filename=os.path.basename(filename or "")[:MAX_FILENAME] or None,
+        source_asset=asset,
+    )
+    job = new_job(version)
+    _audit_created(actor, version, duration=round(decoded.duration_s, 2), kind=decoded.kind.name)
+    return version, job
+
+
+def create_bulletin(
+    actor: Actor,
+    message: Message,
+    part_version_ids: Sequence[int],
+    *,
+    gap_seconds: float | None = None,
+) -> tuple[Version, RenderJob]:
+    """Join other versions in order (e.g. Kinh, Hoa, Khmer) with gaps."""
+    if len(part_version_ids) < 2:
+        raise ValidationFailed(_l("A bulletin joins at least two versions."), code="bulletin_parts")
+    gap = current_app.config["BULLETIN_GAP_SECONDS"] if gap_seconds is None else gap_seconds
+    if not 0 <= gap <= 10:
+        raise ValidationFailed(_l("The gap must be 0-10 seconds."), code="bad_gap")
+    parts = []
+    for part_id in part_version_ids:
+        part = db.session.get(Version, part_id)
+        if part is None or part.source_kind == SourceKind.BULLETIN:
+            raise NotFound(
+                _l("Version %(id)s cannot be part of a bulletin.", id=part_id), code="bad_part"
+            )
+        parts.append(part)
+    version = _new_version(
+        actor, message, BULLETIN, source_kind=SourceKind.BULLETIN, gap_seconds=gap
+    )
+    version.parts = [
+        BulletinPart(position=index, part_version_id=part.id) for index, part in enumerate(parts)
+    ]
+    job = new_job(version)
+    _audit_created(actor, version, parts=[p.id for p in parts], gap=gap)
+    return version, job
+
+
+def get(version_id: int) -> Version:
+    version = db.session.get(Version, version_id)
+    if version is None:
+        raise NotFound(_l("No such version."), code="version_not_found")
+    return version

@@ -1,0 +1,181 @@
+"""Making audio on pages: a new message with speech or a recording, a version's renditions
+with players and measurements, retrying a failed job, and the stock sounds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .. import languages
+from ..access import roles
+from ..auth import current_actor
+from ..extensions import db
+from ..jobs import enqueue_render
+from ..models import RenderJob, Role
+from ..production.errors import ProductionError
+from ..services import messages, rendering, stock, versions
+from ..services.errors import NotFound, ServiceError
+from ..services.production_messages import message_for
+from .forms import flash_error
+
+bp = Blueprint("production", __name__)
+
+PRODUCERS = (Role.EDITOR, Role.ADMIN)
+READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN)
+PRIORITIES = [
+    ("normal", _l("Normal")),
+    ("priority", _l("Priority")),
+    ("emergency", _l("Emergency")),
+]
+ENGINES = [
+    ("", _l("Automatic (online, else offline)")),
+    ("gtts", "Google (online)"),
+    ("espeak", _l("eSpeak NG (offline)")),
+]
+
+
+class StudioForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    topic = StringField(_l("Topic or campaign"), validators=[Optional(), Length(max=120)])
+    priority = SelectField(_l("Priority"), choices=PRIORITIES, default="normal")
+    language = SelectField(_l("Language"))
+    script = TextAreaField(_l("Script"), validators=[Optional(), Length(max=20000)])
+    engine = SelectField(_l("Speech engine"), choices=ENGINES, default="", validate_choice=True)
+    speed = DecimalField(
+        _l("Speed"), default=1.0, places=2, validators=[Optional(), NumberRange(min=0.5, max=2.0)]
+    )
+    recording = FileField(_l("Or a recording (wav, mp3, m4a, ogg, webm, flac, amr)"))
+
+
+class RetryForm(FlaskForm):
+    pass
+
+
+class StockForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[("bed", _l("Background bed")), ("chime", _l("Chime"))])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    licence = StringField(_l("Licence"), validators=[DataRequired(), Length(max=300)])
+    make_default = BooleanField(_l("Use as the default"))
+    file = FileField(_l("Audio file"))
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [(lang.code, f"{lang.native_name} — {lang.label}") for lang in languages.all_languages()]
+
+
+def _refuse(error: Exception) -> None:
+    db.session.rollback()
+    if isinstance(error, ProductionError):
+        flash(message_for(error), "error")
+    else:
+        flash_error(error)  # type: ignore[arg-type]
+
+
+@bp.route("/studio", methods=["GET", "POST"])
+@roles(*PRODUCERS)
+def studio() -> Any:
+    """A new message with its first version, from a script or a recording."""
+    form = StudioForm()
+    form.language.choices = _language_choices()
+    status = 200
+    if form.validate_on_submit():
+        recording = form.recording.data
+        has_file = recording is not None and getattr(recording, "filename", "")
+        actor = current_actor()
+        try:
+            message = messages.create(
+                actor, form.title.data, topic=form.topic.data or "", priority=form.priority.data
+            )
+            if has_file:
+                version, job = versions.create_from_upload(
+                    actor, message, form.language.data, recording.stream, recording.filename
+                )
+            else:
+                version, job = versions.create_from_speech(
+                    actor,
+                    message,
+                    form.language.data,
+                    form.script.data or "",
+                    engine=form.engine.data or None,
+                    speed=float(form.speed.data or 1.0),
+                )
+        except (ServiceError, ProductionError) as error:
+            _refuse(error)
+            status = 422
+        else:
+            db.session.commit()
+            enqueue_render(job.id)
+            flash(
+                _("Version %(n)d created; the audio is being prepared.", n=version.number),
+                "success",
+            )
+            return redirect(url_for("production.version", version_id=version.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("production/studio.html", form=form), status
+
+
+@bp.route("/versions/<int:version_id>")
+@roles(*READERS)
+def version(version_id: int) -> Any:
+    item = versions.get(version_id)
+    job = item.jobs[-1] if item.jobs else None
+    return render_template(
+        "production/version.html",
+        version=item,
+        job=job,
+        retry_form=RetryForm(),
+        language=languages.get(item.language),
+    )
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@roles(*PRODUCERS)
+def retry_job(job_id: int) -> Any:
+    job = db.session.get(RenderJob, job_id)
+    if job is None:
+        raise NotFound(_l("No such job."))
+    try:
+        rendering.retry(current_actor(), job)
+    except ServiceError as error:
+        _refuse(error)
+    else:
+        db.session.commit()
+        enqueue_render(job.id)
+        flash(_("The job has been queued again."), "success")
+    return redirect(url_for("production.version", version_id=job.version_id))
+
+
+@bp.route("/stock-sounds", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def stock_sounds() -> Any:
+    form = StockForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            if upload is None or not getattr(upload, "filename", ""):
+                raise ServiceError(_l("Choose an audio file."), code="no_file")
+            stock.upload(
+                current_actor(),
+                form.kind.data,
+                form.name.data,
+                form.licence.data,
+                upload.stream,
+                make_default=bool(form.make_default.data),
+            )
+        except (ServiceError, ProductionError) as error:
+            _refuse(error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The sound has been added."), "success")
+            return redirect(url_for("production.stock_sounds"))
+    return render_template("production/stock.html", form=form, sounds=stock.all_sounds()), status

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Benchmark rendering: N messages of ~30 s of speech into every profile.
+
+Prints per-message wall and CPU time, messages per hour on one core, the ratio against one
+hand-written ffmpeg command (loudnorm + encode, making the loudspeaker and ringback outputs
+from the same input) timed in the same run, and the peak memory of a 10-minute upload
+(decoded and rendered in a child process, whose max RSS is read with getrusage).
+
+    .venv/bin/python scripts/bench_render.py [--count 20] [--seconds 30] [--cpu 0]
+
+The process pins itself (and so its ffmpeg children) to one CPU unless --cpu -1 is given.
+Targets from the issue: >= 3,000 messages/hour, ratio <= 1.5, 10-minute upload < 300 MB.
+Figures only: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audio_manager.production import ffmpeg  # noqa: E402
+from audio_manager.production.pcm import RATE, read_mono, write_wav  # noqa: E402
+from audio_manager.production.process import voice_bounds  # noqa: E402
+from audio_manager.production.profiles import DEFAULT_PROFILES  # noqa: E402
+from audio_manager.production.render import RenderAssets, discard, render  # noqa: E402
+from audio_manager.production.synthetic import BEDS, chime, pad_bed, speech_like  # noqa: E402
+
+PROFILES = list(DEFAULT_PROFILES)
+
+
+def cpu_seconds() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    action()
+    return time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def baseline_command(source: Path, bed: Path, out_dir: Path) -> list[str]:
+    """The hand-written equivalent: trim, loudnorm, lead-in; bed ducked under the voice,
+    fades, 30 s cap; two MP3 128k outputs. The fade-out point is computed from the input."""
+    samples = read_mono(source)
+    start, end = voice_bounds(samples, RATE)
+    voice_s = (end - start) / RATE
+    ringback_s = min(30.0, 0.1 + 1.0 + voice_s + 1.5)
+    mp3 = ["-c:a", "libmp3lame", "-b:a", "128k", "-ar", "44100", "-ac", "1"]
+    trim = "silenceremove=start_periods=1:start_threshold=-50dB:start_silence=0.04"
+    graph = (
+        f"[0:a]{trim},areverse,{trim},areverse,asetpts=N/SR/TB,"
+        "loudnorm=I=-16:TP=-1.5:LRA=11,aresample=44100,asplit=3[v1][v2][sc];"
+        "[v1]adelay=300,apad=pad_dur=0.3,asetpts=N/SR/TB[ls];"
+        "[v2]adelay=1100,apad=pad_dur=1.5[voice];"
+        "[sc]adelay=1100,apad=pad_dur=1.5[key];"
+        "[1:a]volume=-15dB[bed];"
+        "[bed][key]sidechaincompress=threshold=0.01:ratio=4:attack=50:release=400[ducked];"
+        "[ducked][voice]amix=inputs=2:duration=shortest:normalize=0,"
+        f"atrim=end={ringback_s - 0.1:.3f},afade=t=in:d=0.5,"
+        f"afade=t=out:st={ringback_s - 1.1:.3f}:d=1,adelay=100,asetpts=N/SR/TB[rb]"
+    )
+    return [
+        ffmpeg.ffmpeg_exe(), "-hide_banner", "-v", "error", "-nostdin", "-y",
+        "-i", str(source), "-stream_loop", "-1", "-i", str(bed),
+        "-filter_complex", graph,
+        "-map", "[ls]", *mp3, str(out_dir / "loudspeaker.mp3"),
+        "-map", "[rb]", *mp3, str(out_dir / "ringback.mp3"),
+    ]  # fmt: skip
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """(peak RSS, RSS now that is shared libraries/files) of this process, in MB.
+
+    VmHWM from /proc is this process's own high-water mark; ``ru_maxrss`` is not usable for a
+    child started with fork/exec, as it inherits the parent's figure from before the exec.
+    """
+    fields: dict[str, float] = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                fields[name] = float(value.split()[0]) / 1024
+    return fields.get("VmHWM", 0.0), fields.get("RssFile", 0.0)
+
+
+def long_child(mp3: str) -> None:
+    """Child process: decode a long upload and render every profile, then print peak RSS."""
+    from audio_manager.production.decode import decode_to_wav
+
+    assets = RenderAssets(chime=Path(os.environ["BENCH_CHIME"]), bed=Path(os.environ["BENCH_BED"]))
+    wall = time.perf_counter()
+    decoded = decode_to_wav(mp3, max_duration_s=700)
+    files = render(decoded.path, PROFILES, assets)
+    wall = time.perf_counter() - wall
+    peak, shared = peak_rss_mb()
+    print(f"{decoded.duration_s:.1f} {wall:.2f} {peak:.1f} {shared:.1f}")
+    discard(files)
+    decoded.path.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--cpu", type=int, default=0, help="CPU to pin to; -1 for no pinning")
+    parser.add_argument("--long-minutes", type=float, default=10.0)
+    parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--child-long", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_long:
+        long_child(args.child_long)
+        return
+    if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {args.cpu})
+    pinned = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        work = Path(tmp)
+        assets = RenderAssets(
+            chime=write_wav(work / "chime.wav", chime(), RATE),
+            bed=write_wav(work / "bed.wav", pad_bed(BEDS[0]), RATE),
+        )
+        sources = [
+            write_wav(work / f"msg{i}.wav", speech_like(args.seconds, RATE, seed=100 + i), RATE)
+            for i in range(args.count)
+        ]
+        base_dir = work / "baseline"
+        base_dir.mkdir()
+        commands = [baseline_command(s, assets.bed, base_dir) for s in sources]  # type: ignore[arg-type]
+
+        # Warm-up (imports, encoder calibration, page cache), not counted.
+        discard(render(sources[0], PROFILES, assets))
+        subprocess.run(commands[0], check=True)
+
+        ours: list[tuple[float, float]] = []
+        theirs: list[tuple[float, float]] = []
+        print(f"pinned to CPU(s) {pinned}; {args.count} messages of {args.seconds:g} s; "
+              f"profiles: {', '.join(PROFILES)}")  # fmt: skip
+        print(f"{'msg':>4} {'render wall':>12} {'render cpu':>11} {'ffmpeg wall':>12} "
+              f"{'ffmpeg cpu':>11}")  # fmt: skip
+        for i, (source, command) in enumerate(zip(sources, commands, strict=True)):
+            made: list[list] = []
+            ours.append(timed(lambda s=source, m=made: m.append(render(s, PROFILES, assets))))
+            discard(made[0])
+            theirs.append(timed(lambda c=command: subprocess.run(c, check=True)))
+            print(f"{i + 1:>4} {ours[-1][0]:>11.3f}s {ours[-1][1]:>10.3f}s "
+                  f"{theirs[-1][0]:>11.3f}s {theirs[-1][1]:>10.3f}s")  # fmt: skip
+
+        mean_wall = statistics.mean(w for w, _ in ours)
+        mean_cpu = statistics.mean(c for _, c in ours)
+        base_wall = statistics.mean(w for w, _ in theirs)
+        base_cpu = statistics.mean(c for _, c in theirs)
+        print()
+        median = statistics.median(w for w, _ in ours)
+        print(f"render, all {len(PROFILES)} profiles: mean {mean_wall:.3f} s wall "
+              f"(median {median:.3f}), {mean_cpu:.3f} s CPU")  # fmt: skip
+        print(f"hand-written ffmpeg (loudspeaker + ringback): mean {base_wall:.3f} s wall, "
+              f"{base_cpu:.3f} s CPU")  # fmt: skip
+        print(f"messages/hour on one core: {3600 / mean_wall:,.0f} (wall), "
+              f"{3600 / mean_cpu:,.0f} (CPU time)")  # fmt: skip
+        print(f"ratio render / ffmpeg: {mean_wall / base_wall:.2f} (wall), "
+              f"{mean_cpu / base_cpu:.2f} (CPU)")  # fmt: skip
+
+        if args.skip_long:
+            return
+        seconds = args.long_minutes * 60
+        long_wav = write_wav(work / "long.wav", speech_like(seconds, RATE, seed=7), RATE)
+        long_mp3 = work / "long.mp3"
+        encode = [ffmpeg.ffmpeg_exe(), "-v", "error", "-y", "-i", str(long_wav),
+                  "-c:a", "libmp3lame", "-b:a", "128k", str(long_mp3)]  # fmt: skip
+        subprocess.run(encode, check=True)
+        long_wav.unlink()
+        env = dict(os.environ, BENCH_CHIME=str(assets.chime), BENCH_BED=str(assets.bed))
+        out = subprocess.run(
+            [sys.executable, __file__, "--child-long", str(long_mp3)],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        duration, wall, rss, shared = (float(v) for v in out[-4:])
+        print(f"{duration / 60:.1f}-minute upload (MP3 {long_mp3.stat().st_size / 1e6:.1f} MB) "
+              f"decoded + rendered into every profile in {wall:.1f} s: peak RSS {rss:.0f} MB "
+              f"(of which ~{shared:.0f} MB shared libraries/files); ffmpeg runs as separate "
+              "streaming processes")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
