@@ -234,6 +234,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Default silence between the parts of a bulletin, in seconds.",
     ),
     Setting(
+        "RENDER_PROFILES",
+        "RENDER_PROFILES",
+        _list,
+        lambda: ["loudspeaker", "ringback", "telephony", "preview", "waveform"],
+        "Profiles every version is rendered into, comma separated.",
+    ),
+    Setting(
         "PROFILES_FILE",
         "PROFILES_FILE",
         str,

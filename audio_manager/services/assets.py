@@ -33,9 +33,14 @@ def build_storage(app: Flask) -> Storage:
 
 
 def build_profiles(app: Flask) -> dict[str, Profile]:
+    """The default profiles overlaid with PROFILES_FILE; every rendered profile must exist."""
     path = app.config["PROFILES_FILE"]
     overrides = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
-    return load_profiles(overrides)
+    available = load_profiles(overrides)
+    unknown = [name for name in app.config["RENDER_PROFILES"] if name not in available]
+    if unknown:
+        raise RuntimeError(f"AUDIO_MANAGER_RENDER_PROFILES names unknown profiles: {unknown}")
+    return available
 
 
 EXTENSIONS = {

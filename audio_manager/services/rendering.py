@@ -21,13 +21,10 @@ from .assets import fetch_to, profiles, store_file
 from .context import Actor
 from .errors import Conflict
 
-RENDERED_PROFILES = ("loudspeaker", "ringback", "telephony", "preview", "waveform")
-
 
 def profile_names() -> list[str]:
-    available = profiles()
-    wanted = current_app.config.get("RENDER_PROFILES") or RENDERED_PROFILES
-    return [name for name in wanted if name in available]
+    """The configured profiles (unknown names are refused when the app starts)."""
+    return list(current_app.config["RENDER_PROFILES"])
 
 
 def _stock(kind: str, workdir: Path) -> Path | None:

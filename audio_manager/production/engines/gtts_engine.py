@@ -83,10 +83,10 @@ class GTTSEngine(Engine):
             )
         if status is None and isinstance(cause, requests.exceptions.RequestException):
             return EngineUnavailableError("Google speech cannot be reached.")
+        if status == 200:
+            return EngineError("Google answered without audio for this text.")
         return EngineError(
-            "Google speech refused the request"
-            + (f" (HTTP {status})." if status else ": no audio in the answer."),
-            details={"status": status},
+            f"Google speech refused the request (HTTP {status}).", details={"status": status}
         )
 
 
