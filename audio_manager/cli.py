@@ -48,12 +48,19 @@ def _read_password(password_stdin: bool) -> str:
     type=click.Choice(["admin", "editor", "approver", "operator", "viewer"]),
 )
 @click.option("--area", "area_codes", multiple=True, help="Scope area code (repeatable).")
+@click.option(
+    "--reviews",
+    "review_languages",
+    multiple=True,
+    help="Approvers: a language they review (repeatable; none: all).",
+)
 @click.option("--name", "display_name", default="", help="Full name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(
     username: str,
     roles: tuple[str, ...],
     area_codes: tuple[str, ...],
+    review_languages: tuple[str, ...],
     display_name: str,
     password_stdin: bool,
 ) -> None:
@@ -67,7 +74,13 @@ def create_user(
     password = _read_password(password_stdin)
     try:
         user = accounts.create_user(
-            CLI_ACTOR, username, password, roles, display_name=display_name, areas=areas
+            CLI_ACTOR,
+            username,
+            password,
+            roles,
+            display_name=display_name,
+            areas=areas,
+            review_languages=review_languages,
         )
     except ServiceError as error:
         _fail(error)

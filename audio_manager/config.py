@@ -234,6 +234,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Default silence between the parts of a bulletin, in seconds.",
     ),
     Setting(
+        "ALLOW_SELF_APPROVAL",
+        "ALLOW_SELF_APPROVAL",
+        _bool,
+        lambda: False,
+        "Let an approver approve a version they made (one-person offices); off by default.",
+    ),
+    Setting(
         "RENDER_PROFILES",
         "RENDER_PROFILES",
         _list,

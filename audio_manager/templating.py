@@ -13,6 +13,7 @@ from .services.area_levels import level_label
 
 
 def init_templating(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         allowed=allowed,
         all_languages=languages.all_languages,

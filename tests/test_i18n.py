@@ -21,8 +21,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 def extracted_ids() -> set[str]:
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     ids = set()
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT / "audio_manager"), method_map, keywords=KEYWORDS
+        str(ROOT / "audio_manager"), method_map, options, keywords=KEYWORDS
     ):
         ids.add(message[0] if isinstance(message, tuple) else message)
     return ids

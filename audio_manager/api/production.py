@@ -17,7 +17,7 @@ from ..models import RenderJob, Rendition, Role
 from ..services import messages, rendering, versions
 from ..services.assets import extension_for, storage
 from ..services.errors import NotFound, ValidationFailed
-from .schemas import JobSchema, MessageSchema, VersionSchema
+from .schemas import JobSchema, VersionSchema
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
 
@@ -32,6 +32,13 @@ class SpeechRequest(ma.Schema):
     voice = ma.fields.String(
         load_default=None, metadata={"description": "e.g. vi, zh-CN, yue, km, vi-vn-x-south, cmn"}
     )
+    speed = ma.fields.Float(load_default=1.0, validate=ma.validate.Range(0.5, 2.0))
+
+
+class SpeechEdit(ma.Schema):
+    text = ma.fields.String(required=True)
+    engine = ma.fields.String(load_default=None)
+    voice = ma.fields.String(load_default=None)
     speed = ma.fields.Float(load_default=1.0, validate=ma.validate.Range(0.5, 2.0))
 
 
@@ -59,32 +66,6 @@ def _accepted(version: Any, job: RenderJob) -> Any:
     enqueue_render(job.id)
     db.session.refresh(job)
     return {"version": version, "job": job}
-
-
-@blp.route("/messages", methods=["POST"])
-@roles(*PRODUCERS)
-@blp.arguments(MessageSchema)
-@blp.response(201, MessageSchema)
-def create_message(data: dict[str, Any]) -> Any:
-    """Create a message (title, topic, priority, validity window)."""
-    message = messages.create(
-        current_actor(),
-        data["title"],
-        topic=data["topic"],
-        priority=data["priority"],
-        valid_from=data["valid_from"],
-        valid_until=data["valid_until"],
-    )
-    db.session.commit()
-    return message
-
-
-@blp.route("/messages/<int:message_id>")
-@roles(*READERS)
-@blp.response(200, MessageSchema)
-def get_message(message_id: int) -> Any:
-    """One message."""
-    return messages.get(message_id)
 
 
 @blp.route("/messages/<int:message_id>/versions", methods=["POST"])
@@ -153,6 +134,23 @@ def create_bulletin(data: dict[str, Any], message_id: int) -> Any:
 def get_version(version_id: int) -> Any:
     """A version: status, source, measurements and renditions with download URLs."""
     return versions.get(version_id)
+
+
+@blp.route("/versions/<int:version_id>", methods=["PATCH"])
+@roles(*PRODUCERS)
+@blp.arguments(SpeechEdit)
+@blp.response(202, CreatedVersion)
+def edit_version(data: dict[str, Any], version_id: int) -> Any:
+    """Re-speak a draft. A submitted version is immutable (409 `immutable_version`)."""
+    version, job = versions.edit_draft(
+        current_actor(),
+        versions.get(version_id),
+        data["text"],
+        engine=data["engine"],
+        voice=data["voice"],
+        speed=data["speed"],
+    )
+    return _accepted(version, job)
 
 
 def _job(job_id: int) -> RenderJob:

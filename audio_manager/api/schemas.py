@@ -55,6 +55,16 @@ class VersionSchema(ma.Schema):
     gap_seconds = ma.fields.Float(allow_none=True)
     parts = ma.fields.Function(lambda v: [p.part_version_id for p in v.parts])
     created_at = ma.fields.DateTime()
+    revision = ma.fields.Integer(metadata={"description": "Send it back with workflow actions"})
+    is_current = ma.fields.Boolean()
+    created_by = ma.fields.Function(lambda v: v.created_by.username if v.created_by else None)
+    submitted_at = ma.fields.DateTime(allow_none=True)
+    decided_at = ma.fields.DateTime(allow_none=True)
+    decided_by = ma.fields.Function(lambda v: v.decided_by.username if v.decided_by else None)
+    decision_reason = ma.fields.String(allow_none=True)
+    retired_at = ma.fields.DateTime(allow_none=True)
+    retire_reason = ma.fields.String(allow_none=True)
+    restored_from_id = ma.fields.Integer(allow_none=True)
     source = ma.fields.Function(
         lambda v: AssetSchema().dump(v.source_asset) if v.source_asset else None
     )

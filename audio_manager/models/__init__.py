@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
-from .accounts import ApiToken, Role, User, UserArea, UserRole
+from .accounts import ApiToken, ApprovalLanguage, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
 from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
@@ -8,6 +8,7 @@ from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Vers
 
 __all__ = [
     "ApiToken",
+    "ApprovalLanguage",
     "Area",
     "AreaLanguage",
     "Asset",

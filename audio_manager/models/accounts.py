@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):
     scope_rows: Mapped[list[UserArea]] = relationship(
         cascade="all, delete-orphan", back_populates="user", lazy="selectin"
     )
+    approval_language_rows: Mapped[list[ApprovalLanguage]] = relationship(
+        cascade="all, delete-orphan", back_populates="user", lazy="selectin"
+    )
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", foreign_keys="ApiToken.user_id", order_by="ApiToken.id"
     )
@@ -65,6 +68,11 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role | str) -> bool:
         mine = {row.role for row in self.role_rows}
         return any(str(role) in mine for role in roles)
+
+    @property
+    def approval_languages(self) -> list[str]:
+        """Languages this approver is assigned to; empty means every language."""
+        return sorted(row.language for row in self.approval_language_rows)
 
     @property
     def scope_areas(self) -> list[Area]:
@@ -99,6 +107,19 @@ class UserArea(db.Model):
 
     user: Mapped[User] = relationship(back_populates="scope_rows")
     area: Mapped[Area] = relationship(lazy="joined")
+
+
+class ApprovalLanguage(db.Model):
+    """A language an approver reviews (none assigned: all languages)."""
+
+    __tablename__ = "approval_languages"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="approval_language_rows")
 
 
 class ApiToken(db.Model):

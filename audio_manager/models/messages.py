@@ -43,13 +43,27 @@ class Message(db.Model):
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped on every edit: a form built from an older revision is refused as stale.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
 
+    created_by = relationship("User", foreign_keys=[created_by_id])
     variants: Mapped[list[Variant]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="Variant.id"
     )
 
     def variant(self, language: str) -> Variant | None:
         return next((v for v in self.variants if v.language == language), None)
+
+    def is_expired(self, at: datetime) -> bool:
+        return self.valid_until is not None and at >= self.valid_until
+
+    def is_playable_at(self, at: datetime) -> bool:
+        """Never played outside its validity window, nor once retired."""
+        if self.retired_at is not None or self.is_expired(at):
+            return False
+        return self.valid_from is None or at >= self.valid_from
 
 
 class Variant(db.Model):
@@ -96,6 +110,20 @@ class Version(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Bumped on every change of state; a stale form or a concurrent approver is detected by it.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    restored_from_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    retire_reason: Mapped[str | None] = mapped_column(Text)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    retired_by = relationship("User", foreign_keys=[retired_by_id])
 
     variant: Mapped[Variant] = relationship(back_populates="versions", foreign_keys=[variant_id])
     source_asset = relationship("Asset", foreign_keys=[source_asset_id])
@@ -114,6 +142,14 @@ class Version(db.Model):
     @property
     def language(self) -> str:
         return self.variant.language
+
+    @property
+    def is_current(self) -> bool:
+        return self.variant.current_version_id == self.id
+
+    @property
+    def latest_job(self) -> object | None:
+        return self.jobs[-1] if self.jobs else None
 
     def rendition(self, profile: str) -> object | None:
         return next((r for r in self.renditions if r.profile == profile), None)

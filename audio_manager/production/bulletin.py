@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+import wave
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ProductionError, SilentAudioError
-from .ffmpeg import audio_segment_class
-from .pcm import RATE, read_mono
-from .process import level_to_target, to_segment, voice_bounds
+from .pcm import RATE, read_mono, to_int16
+from .process import level_to_target, voice_bounds
 
 PART_LUFS = -20.0
 MAX_GAP_S = 30.0
@@ -40,25 +42,34 @@ def bulletin(
             code="invalid_gap",
             details={"max_s": MAX_GAP_S},
         )
-    AudioSegment = audio_segment_class()
-    joined = AudioSegment.empty().set_frame_rate(RATE).set_channels(1).set_sample_width(2)
-    gap = AudioSegment.silent(duration=round(gap_seconds * 1000), frame_rate=RATE)
-    for index, part in enumerate(parts):
-        samples = read_mono(part, RATE)
-        if trim:
-            start, end = voice_bounds(samples, RATE)
-            samples = samples[start:end].copy()
-        if not len(samples):
-            raise SilentAudioError(
-                f"Part {index + 1} of the bulletin is silent.", details={"part": index + 1}
-            )
-        level_to_target(samples, RATE, part_lufs, -1.0)
-        if index:
-            joined += gap
-        joined += to_segment(samples, RATE)
     if dest is None:
         fd, name = tempfile.mkstemp(prefix="am-bulletin-", suffix=".wav")
         os.close(fd)
         dest = name
-    joined.export(os.fspath(dest), format="wav")
+    dest = Path(dest)
+    gap = np.zeros(round(gap_seconds * RATE), dtype=np.float32)
+    try:
+        # Parts are written as they are made: memory holds one part, not the whole bulletin.
+        with wave.open(os.fspath(dest), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATE)
+            for index, part in enumerate(parts):
+                samples = read_mono(part, RATE)
+                if trim:
+                    start, end = voice_bounds(samples, RATE)
+                    samples = samples[start:end]
+                if not len(samples):
+                    raise SilentAudioError(
+                        f"Part {index + 1} of the bulletin is silent.",
+                        details={"part": index + 1},
+                    )
+                level_to_target(samples, RATE, part_lufs, -1.0)
+                if index:
+                    out.writeframesraw(to_int16(gap).tobytes())
+                out.writeframesraw(to_int16(samples).tobytes())
+                del samples
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
     return Path(dest)

@@ -69,7 +69,7 @@ def spool_stream(
                 size += len(chunk)
                 if size > max_bytes:
                     raise TooLargeError(
-                        f"The file is larger than the {max_bytes // (1024 * 1024)} MB allowed.",
+                        f"The file is larger than the {_size_label(max_bytes)} allowed.",
                         details={"max_bytes": max_bytes},
                     )
                 digest.update(chunk)
@@ -250,6 +250,12 @@ def _wav_truncated(path: Path) -> bool:
     if announced in (0, 0xFFFFFFFF):
         return False
     return announced + 8 > path.stat().st_size + 1
+
+
+def _size_label(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{size / 1024:.3g} KB"
 
 
 def _minutes(seconds: float) -> str:

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -63,12 +63,12 @@ def run(args: Sequence[str], *, input: bytes | None = None, timeout: float | Non
     return done.stdout
 
 
-def stderr_file() -> tempfile._TemporaryFileWrapper[bytes]:
+def stderr_file() -> IO[bytes]:
     """A temporary file to receive ffmpeg's stderr (never a pipe: it could fill and block)."""
     return tempfile.TemporaryFile(prefix="ffmpeg-err-")
 
 
-def read_tail(handle: tempfile._TemporaryFileWrapper[bytes], limit: int = 65536) -> str:
+def read_tail(handle: IO[bytes], limit: int = 65536) -> str:
     """The last ``limit`` bytes of a stderr file, read without moving the shared offset."""
     fd = handle.fileno()
     size = os.fstat(fd).st_size

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ApiToken, Area, AuditEvent, Role, User, UserArea, UserRole
+from ..models import ApiToken, ApprovalLanguage, Area, AuditEvent, Role, User, UserArea, UserRole
 from ..models.accounts import new_session_token
 from ..models.base import utcnow
 from . import audit
@@ -66,6 +66,19 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == normalise_username(username)))
 
 
+def _set_review_languages(user: User, codes: Iterable[str]) -> list[str]:
+    from .. import languages
+
+    cleaned = sorted({code for code in codes if code})
+    unknown = [code for code in cleaned if languages.get(code) is None]
+    if unknown:
+        raise ValidationFailed(
+            _l("Unknown language: %(codes)s", codes=", ".join(unknown)), code="unknown_language"
+        )
+    user.approval_language_rows = [ApprovalLanguage(language=code) for code in cleaned]
+    return cleaned
+
+
 def _set_scope(user: User, areas: Iterable[Area]) -> None:
     user.scope_rows = [UserArea(area_id=area.id) for area in {a.id: a for a in areas}.values()]
 
@@ -85,6 +98,7 @@ def create_user(
     *,
     display_name: str = "",
     areas: Iterable[Area] = (),
+    review_languages: Iterable[str] = (),
 ) -> User:
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
@@ -107,13 +121,18 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     _set_scope(user, areas)
+    reviews = _set_review_languages(user, review_languages)
     audit.record(
         actor,
         "user.create",
         object_type="user",
         object_id=user.id,
         object_label=user.username,
-        detail={"roles": [str(r) for r in parsed], "areas": [a.id for a in areas]},
+        detail={
+            "roles": [str(r) for r in parsed],
+            "areas": [a.id for a in areas],
+            "review_languages": reviews,
+        },
     )
     return user
 
@@ -126,6 +145,7 @@ def update_user(
     roles: Iterable[str],
     areas: Iterable[Area],
     active: bool,
+    review_languages: Iterable[str] = (),
 ) -> User:
     parsed = parse_roles(roles)
     areas = list(areas)
@@ -139,6 +159,7 @@ def update_user(
         "roles": sorted(str(r) for r in user.roles),
         "areas": sorted(row.area_id for row in user.scope_rows),
         "active": user.active,
+        "review_languages": user.approval_languages,
     }
     user.display_name = display_name.strip() or user.username
     user.role_rows = [UserRole(role=str(role)) for role in parsed]
@@ -150,6 +171,7 @@ def update_user(
         "roles": sorted(str(r) for r in parsed),
         "areas": sorted(a.id for a in areas),
         "active": active,
+        "review_languages": _set_review_languages(user, review_languages),
     }
     audit.record(
         actor,

@@ -10,20 +10,20 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import languages
 from ..extensions import db
-from ..models import BulletinPart, Message, RenderJob, SourceKind, Version
+from ..models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
 from ..production.decode import decode_to_wav, spool_stream
 from ..production.engines.registry import EngineRegistry
 from . import audit, messages
 from .assets import store_file
 from .context import Actor
-from .errors import NotFound, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .rendering import new_job
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
@@ -43,7 +43,7 @@ def _language(code: str) -> languages.Language:
     return language
 
 
-def _new_version(actor: Actor, message: Message, language: str, **fields: object) -> Version:
+def new_version(actor: Actor, message: Message, language: str, **fields: object) -> Version:
     variant = messages.variant_for(message, language)
     db.session.flush()
     last = db.session.scalar(
@@ -64,11 +64,10 @@ def _audit_created(actor: Actor, version: Version, **detail: object) -> None:
     audit.record(
         actor,
         "version.create",
-        object_type="version",
-        object_id=version.id,
-        object_label=f"{version.variant.message.title} [{version.variant.language}] "
-        f"v{version.number}",
-        detail={"source": version.source_kind, **detail},
+        object_type="message",
+        object_id=version.variant.message_id,
+        object_label=f"{version.variant.language} v{version.number}",
+        detail={"version_id": version.id, "source": version.source_kind, **detail},
     )
 
 
@@ -85,14 +84,8 @@ def create_from_speech(
     """Synthesize now (the fallback to the offline voice happens here), render later."""
     lang = _language(language)
     result = speech().synthesize(text, lang.bcp47, engine, voice, speed)
-    fd, name = tempfile.mkstemp(prefix="am-tts-", suffix=".wav")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(result.wav)
-        asset = store_file(name, "audio/wav")
-    finally:
-        os.unlink(name)
-    version = _new_version(
+    asset = _store_speech(result.wav)
+    version = new_version(
         actor,
         message,
         lang.code,
@@ -108,6 +101,56 @@ def create_from_speech(
         actor, version, engine=result.engine, voice=result.voice, fallback_from=result.fallback_from
     )
     return version, job
+
+
+def edit_draft(
+    actor: Actor,
+    version: Version,
+    text: str,
+    *,
+    engine: str | None = None,
+    voice: str | None = None,
+    speed: float = 1.0,
+) -> tuple[Version, RenderJob]:
+    """Re-speak a draft in place. Anything submitted is immutable: edit by making a new version."""
+    if version.status != VersionStatus.DRAFT:
+        raise Conflict(
+            _l("A submitted version never changes: make a new version instead."),
+            code="immutable_version",
+        )
+    if version.source_kind != SourceKind.TTS:
+        raise Conflict(_l("Only a speech draft can be re-spoken."), code="not_speech")
+    lang = _language(version.language)
+    result = speech().synthesize(text, lang.bcp47, engine, voice, speed)
+    asset = _store_speech(result.wav)
+    version.script_text, version.engine, version.voice, version.speed = (
+        text.strip(),
+        result.engine,
+        result.voice,
+        result.speed,
+    )
+    version.source_asset = asset
+    version.revision += 1
+    job = new_job(version)
+    audit.record(
+        actor,
+        "version.edit",
+        object_type="message",
+        object_id=version.variant.message_id,
+        object_label=f"{version.language} v{version.number}",
+        detail={"version_id": version.id},
+    )
+    return version, job
+
+
+def _store_speech(wav: bytes) -> Any:
+    fd, name = tempfile.mkstemp(prefix="am-tts-", suffix=".wav")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(wav)
+        return store_file(name, "audio/wav")
+    finally:
+        os.unlink(name)
 
 
 def create_from_upload(
@@ -131,7 +174,7 @@ def create_from_upload(
         spooled.path.unlink(missing_ok=True)
         if decoded_path is not None:
             decoded_path.unlink(missing_ok=True)
-    version = _new_version(
+    version = new_version(
         actor,
         message,
         lang.code,
@@ -165,7 +208,7 @@ def create_bulletin(
                 _l("Version %(id)s cannot be part of a bulletin.", id=part_id), code="bad_part"
             )
         parts.append(part)
-    version = _new_version(
+    version = new_version(
         actor, message, BULLETIN, source_kind=SourceKind.BULLETIN, gap_seconds=gap
     )
     version.parts = [

@@ -6,7 +6,17 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, admin_users, areas, auth, health, home, production
+    from . import account, admin_users, approvals, areas, auth, health, home, messages, production
 
-    for module in (auth, account, home, areas, admin_users, health, production):
+    for module in (
+        auth,
+        account,
+        home,
+        areas,
+        admin_users,
+        health,
+        production,
+        messages,
+        approvals,
+    ):
         app.register_blueprint(module.bp)

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import languages
 from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
@@ -44,6 +45,10 @@ class UserForm(FlaskForm):
     area_codes = StringField(
         _l("Area codes (operators: their communes; viewers: optional), comma separated"),
         validators=[Optional(), Length(max=2000)],
+    )
+    review_languages = CheckboxList(
+        _l("Approvers: languages they review (none ticked: all)"),
+        choices=[(lang.code, lang.label) for lang in languages.all_languages()],
     )
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Active"), default=True)
@@ -80,6 +85,7 @@ def new_user() -> Any:
                 form.roles.data or [],
                 display_name=form.display_name.data or "",
                 areas=parse_area_codes(form.area_codes.data or ""),
+                review_languages=form.review_languages.data or [],
             )
         except ServiceError as error:
             db.session.rollback()
@@ -99,6 +105,7 @@ def edit_user(user_id: int) -> Any:
     if request.method == "GET":
         form.roles.data = sorted(str(r) for r in user.roles)
         form.area_codes.data = ", ".join(a.code or "" for a in user.scope_areas)
+        form.review_languages.data = user.approval_languages
     form.username.data = user.username
     if form.validate_on_submit():
         try:
@@ -109,6 +116,7 @@ def edit_user(user_id: int) -> Any:
                 roles=form.roles.data or [],
                 areas=parse_area_codes(form.area_codes.data or ""),
                 active=bool(form.active.data),
+                review_languages=form.review_languages.data or [],
             )
             if form.password.data:
                 accounts.set_password(current_actor(), user, form.password.data)

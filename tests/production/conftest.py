@@ -99,6 +99,7 @@ def bad_files(audio_dir: Path, encoded: dict[str, Path]) -> dict[str, Path]:
         data = encoded[kind].read_bytes()
         put(f"truncated.{kind}", data[: len(data) // 3])
     put("garbage_after_id3.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00\x11" * 3000)
+    out["zero.wav"] = write_wav(audio_dir / "zero.wav", np.zeros(0, np.float32), RATE)
     silence = audio_dir / "silence.wav"
     write_wav(silence, np.zeros(RATE * 3, np.float32), RATE)
     out["silence.wav"] = silence

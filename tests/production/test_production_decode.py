@@ -75,6 +75,7 @@ def test_png_named_mp3_is_refused(bad_files: dict[str, Path], tmp_path: Path) ->
         ("random.wav", NotAudioError, "not_audio"),
         ("text.m4a", NotAudioError, "not_audio"),
         ("empty.mp3", EmptyAudioError, "empty_audio"),
+        ("zero.wav", EmptyAudioError, "empty_audio"),
         ("truncated.wav", TruncatedAudioError, "truncated_audio"),
         ("truncated.m4a", TruncatedAudioError, "truncated_audio"),
         ("truncated.flac", TruncatedAudioError, "truncated_audio"),
@@ -155,6 +156,7 @@ def test_spool_enforces_the_size_limit_while_streaming(tmp_path: Path) -> None:
         spool_stream(stream, max_bytes=3_000_000, directory=tmp_path)
     assert caught.value.code == "too_large"
     assert caught.value.status == 413
+    assert "2.86 MB" in caught.value.message
     assert stream.read_bytes <= 3_000_001
     assert list(tmp_path.iterdir()) == []
 

@@ -15,6 +15,7 @@ import pytest
 from audio_manager.production.bulletin import bulletin
 from audio_manager.production.errors import (
     MissingAssetError,
+    ProductionError,
     ProfileError,
     SilentAudioError,
     TooShortError,
@@ -242,3 +243,18 @@ def test_bulletin_joins_versions_with_gaps(
     assert abs(level(first) - level(second)) < 4  # each part brought to the same loudness
     (item,) = render(joined, ["loudspeaker"], workdir=tmp_path)
     assert item.measurement.lufs == pytest.approx(-16, abs=1)
+
+
+def test_bulletin_errors_leave_nothing(tmp_path: Path, encoded: dict[str, Path]) -> None:
+    with pytest.raises(ProductionError) as empty:
+        bulletin([])
+    assert empty.value.code == "empty_bulletin"
+    with pytest.raises(ProductionError) as gap:
+        bulletin([encoded["wav"]], gap_seconds=-1)
+    assert gap.value.code == "invalid_gap"
+    silent = write_wav(tmp_path / "silent.wav", np.zeros(RATE, np.float32), RATE)
+    dest = tmp_path / "b.wav"
+    with pytest.raises(SilentAudioError) as caught:
+        bulletin([encoded["wav"], silent], dest=dest)
+    assert caught.value.details == {"part": 2}
+    assert not dest.exists()

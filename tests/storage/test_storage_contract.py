@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,34 @@ def test_s3_records_the_sha256_checksum(moto_endpoint: str, s3_bucket: str) -> N
     assert store.checksum(key) == base64.b64encode(hashlib.sha256(DATA).digest()).decode()
     listed = store.client.list_objects_v2(Bucket=s3_bucket)["Contents"]
     assert [item["Key"] for item in listed] == [f"p/{key[:2]}/{key[2:4]}/{key}"]
+
+
+def test_local_concurrent_writers_of_the_same_content(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    data = DATA * 50
+    keys: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: keys.append(store.put_bytes(data))) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(keys)) == 1
+    assert store.read(keys[0]) == data
+    assert list((tmp_path / ".tmp").iterdir()) == []
+
+
+def test_local_failed_upload_leaves_nothing(tmp_path: Path) -> None:
+    class Broken(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+            raise OSError("connection reset")
+
+    store = LocalStorage(tmp_path)
+    with pytest.raises(OSError, match="connection reset"):
+        store.put_stream(Broken())
+    assert list(store.keys()) == []
+    assert list((tmp_path / ".tmp").iterdir()) == []
