@@ -42,7 +42,7 @@
       if (action !== "upload") { data.delete(section.getAttribute("data-language") + "-recording"); }
       status.innerHTML = "<progress></progress>";
       status.setAttribute("data-busy", "1");
-      fetch(form.action, {
+      fetch(form.getAttribute("action"), {
         method: "POST", body: data, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRFToken": csrf(form) },
       })
