@@ -26,6 +26,8 @@ from audio_manager.services import accounts
 from audio_manager.services.area_import import import_areas
 from audio_manager.services.context import Actor
 
+pytest_plugins = ("tests.browser",)
+
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'

@@ -12,7 +12,7 @@ from audio_manager.services import stock
 from audio_manager.services.context import Actor
 
 from .audio_fixtures import speech_wav
-from .browser import chromium, live_server, login, screenshot  # noqa: F401
+from .browser import login, screenshot
 from .conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ SCRIPTS = {
 }
 
 
-def new_page(chromium, live_server):  # noqa: F811
+def new_page(chromium, live_server):
     context = chromium.new_context(base_url=live_server, viewport={"width": 1400, "height": 1000})
     return context, context.new_page()
 
@@ -46,7 +46,7 @@ def submit(page, language: str) -> None:
 def test_trilingual_message_from_draft_to_approval(
     app_ctx,
     chromium,
-    live_server,  # noqa: F811
+    live_server,
     tmp_path: Path,
 ) -> None:
     stock.install_generated(Actor.system())
@@ -119,7 +119,7 @@ def test_trilingual_message_from_draft_to_approval(
     approver_ctx.close()
 
 
-def test_recording_in_the_browser_becomes_a_version(app_ctx, chromium, live_server) -> None:  # noqa: F811
+def test_recording_in_the_browser_becomes_a_version(app_ctx, chromium, live_server) -> None:
     """MediaRecorder with Chromium's fake microphone (a beeping tone), uploaded like a file."""
     stock.install_generated(Actor.system())
     db.session.commit()

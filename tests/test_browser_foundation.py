@@ -6,7 +6,7 @@ import pytest
 
 from audio_manager.models import Role
 
-from .browser import chromium, live_server, login, page, screenshot  # noqa: F401
+from .browser import login, screenshot
 from .conftest import PASSWORD, load_tree, make_user
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ FONTS_LOADED = """async () => {
 }"""
 
 
-def test_login_and_trilingual_text_renders_with_vendored_fonts(app_ctx, page) -> None:  # noqa: F811
+def test_login_and_trilingual_text_renders_with_vendored_fonts(app_ctx, page) -> None:
     load_tree()
     make_user("admin", Role.ADMIN)
     login(page, "admin", PASSWORD)
@@ -42,7 +42,7 @@ def test_login_and_trilingual_text_renders_with_vendored_fonts(app_ctx, page) ->
     screenshot(page, "areas-commune")
 
 
-def test_wrong_password_message_in_the_browser(app_ctx, page) -> None:  # noqa: F811
+def test_wrong_password_message_in_the_browser(app_ctx, page) -> None:
     make_user("editor", Role.EDITOR)
     page.goto("/login")
     page.fill("input[name=username]", "editor")
@@ -51,7 +51,7 @@ def test_wrong_password_message_in_the_browser(app_ctx, page) -> None:  # noqa: 
     assert "Sai tên đăng nhập hoặc mật khẩu" in page.locator(".flash-error").inner_text()
 
 
-def test_api_docs_page_renders_locally(page) -> None:  # noqa: F811
+def test_api_docs_page_renders_locally(page) -> None:
     page.goto("/api/v1/docs")
     page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
     assert "audio_manager API" in page.locator(".swagger-ui .info .title").inner_text()
