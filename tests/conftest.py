@@ -69,6 +69,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)  # streamed bodies are read inside the request too
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -61,6 +61,14 @@ ROLE_MATRIX = [
     ("/admin/users", {"admin"}),
     ("/admin/audit", {"admin"}),
     ("/account/tokens", {"admin", "editor", "approver", "operator", "viewer"}),
+    ("/messages/", {"admin", "editor", "approver", "viewer"}),
+    ("/messages/new", {"admin", "editor"}),
+    ("/approvals", {"approver"}),
+    ("/schedules/", {"admin", "editor", "approver", "viewer"}),
+    ("/schedules/new", {"admin", "editor"}),
+    ("/today", {"admin", "operator"}),
+    ("/plays/import", {"admin", "operator"}),
+    ("/stock-sounds", {"admin"}),
 ]
 
 

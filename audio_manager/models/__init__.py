@@ -5,6 +5,8 @@ from .areas import Area, AreaLanguage
 from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
 from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
+from .plays import PlayEvent
+from .schedules import Schedule, ScheduleTarget
 
 __all__ = [
     "ApiToken",
@@ -16,10 +18,13 @@ __all__ = [
     "BulletinPart",
     "JobStatus",
     "Message",
+    "PlayEvent",
     "Priority",
     "RenderJob",
     "Rendition",
     "Role",
+    "Schedule",
+    "ScheduleTarget",
     "SourceKind",
     "StockSound",
     "User",

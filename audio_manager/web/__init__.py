@@ -6,7 +6,19 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account, admin_users, approvals, areas, auth, health, home, messages, production
+    from . import (
+        account,
+        admin_users,
+        approvals,
+        areas,
+        auth,
+        health,
+        home,
+        messages,
+        operator,
+        production,
+        schedules,
+    )
 
     for module in (
         auth,
@@ -18,5 +30,7 @@ def register_blueprints(app: Flask) -> None:
         production,
         messages,
         approvals,
+        schedules,
+        operator,
     ):
         app.register_blueprint(module.bp)

@@ -1,0 +1,233 @@
+"""Schedules, playlists (JSON, M3U8, ZIP, iCalendar) and play confirmations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from .. import scheduling as sched
+from ..access import roles
+from ..auth import current_actor
+from ..extensions import db
+from ..models import Role
+from ..services import areas, messages, playlists, plays, schedules, versions
+from ..services.errors import NotFound, ValidationFailed
+from .downloads import playlist_download
+
+blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
+
+EDITORS = (Role.EDITOR, Role.ADMIN)
+READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.VIEWER, Role.OPERATOR)
+
+
+class RecurrenceSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "daily, weekly, monthly_nth_weekday, dates"})
+    interval = ma.fields.Integer(metadata={"description": "Every N days or weeks"})
+    weekdays = ma.fields.List(ma.fields.Raw(), metadata={"description": "MO..SU or 0..6"})
+    nth = ma.fields.Integer(metadata={"description": "1..5, or -1 for the last"})
+    dates = ma.fields.List(ma.fields.String())
+
+
+class ScheduleSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    message_id = ma.fields.Integer(required=True)
+    areas = ma.fields.Function(
+        lambda s: [a.code or str(a.id) for a in s.targets],
+        deserialize=lambda v: v,
+        required=True,
+        metadata={"description": "Area codes at any level"},
+    )
+    times = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "Local times, HH:MM"}
+    )
+    start_date = ma.fields.Date(required=True)
+    end_date = ma.fields.Date(required=True)
+    rrule = ma.fields.String(metadata={"description": "RFC 5545 RRULE (or use recurrence)"})
+    recurrence = ma.fields.Nested(RecurrenceSchema, load_only=True)
+    pinned_version_id = ma.fields.Integer(allow_none=True, load_default=None)
+    note = ma.fields.String(load_default="")
+    revision = ma.fields.Integer(load_default=None)
+    cancelled_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
+    description = ma.fields.Function(
+        lambda s: sched.describe(schedules.recurrence_of(s)), dump_only=True
+    )
+
+
+class ScheduleQuery(ma.Schema):
+    message = ma.fields.Integer()
+    active_on = ma.fields.Date()
+    cancelled = ma.fields.Boolean(load_default=False)
+
+
+class CancelSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+class PlaylistQuery(ma.Schema):
+    area = ma.fields.String(required=True, metadata={"description": "Area code"})
+    date = ma.fields.Date(load_default=None, metadata={"description": "Default: today (local)"})
+    days = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, playlists.MAX_DAYS))
+    format = ma.fields.String(
+        load_default="json", validate=ma.validate.OneOf(["json", "m3u8", "zip", "ics", "html"])
+    )
+
+
+class PlayBatchResult(ma.Schema):
+    results = ma.fields.List(ma.fields.Dict())
+    counts = ma.fields.Dict()
+
+
+def _recurrence(data: dict[str, Any]) -> sched.Recurrence:
+    merged = {
+        **(data.get("recurrence") or {}),
+        "start_date": data["start_date"].isoformat(),
+        "end_date": data["end_date"].isoformat(),
+        "times": data["times"],
+    }
+    if data.get("rrule"):
+        merged["rrule"] = data["rrule"]
+    return schedules.recurrence_from(merged)
+
+
+def _pinned(data: dict[str, Any]) -> Any:
+    return versions.get(data["pinned_version_id"]) if data.get("pinned_version_id") else None
+
+
+@blp.route("/schedules")
+@roles(*READERS)
+@blp.arguments(ScheduleQuery, location="query")
+@blp.response(200, ScheduleSchema(many=True))
+def list_schedules(args: dict[str, Any]) -> Any:
+    """Schedules (newest first), by message or active on a day."""
+    return schedules.list_schedules(
+        message_id=args.get("message"),
+        active_on=args.get("active_on"),
+        include_cancelled=args["cancelled"],
+    )
+
+
+@blp.route("/schedules", methods=["POST"])
+@roles(*EDITORS)
+@blp.arguments(ScheduleSchema)
+@blp.response(201, ScheduleSchema)
+def create_schedule(data: dict[str, Any]) -> Any:
+    """Schedule a message in areas, at times of day, on a recurrence (Asia/Ho_Chi_Minh)."""
+    targets = schedules.areas_from_codes(current_user, data["areas"])
+    schedule = schedules.create(
+        current_actor(),
+        messages.get(data["message_id"]),
+        targets,
+        _recurrence(data),
+        pinned=_pinned(data),
+        note=data["note"],
+    )
+    db.session.commit()
+    return schedule
+
+
+@blp.route("/schedules/<int:schedule_id>")
+@roles(*READERS)
+@blp.response(200, ScheduleSchema)
+def get_schedule(schedule_id: int) -> Any:
+    return schedules.get(schedule_id)
+
+
+@blp.route("/schedules/<int:schedule_id>", methods=["PUT"])
+@roles(*EDITORS)
+@blp.arguments(ScheduleSchema)
+@blp.response(200, ScheduleSchema)
+def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
+    """Replace a schedule's areas, times and recurrence; send `revision` to detect conflicts."""
+    schedule = schedules.get(schedule_id)
+    targets = schedules.areas_from_codes(current_user, data["areas"])
+    schedules.update(
+        current_actor(),
+        schedule,
+        targets,
+        _recurrence(data),
+        seen_revision=data.get("revision"),
+        pinned=_pinned(data),
+        note=data["note"],
+    )
+    db.session.commit()
+    return schedule
+
+
+@blp.route("/schedules/<int:schedule_id>", methods=["DELETE"])
+@roles(*EDITORS)
+@blp.arguments(CancelSchema)
+@blp.response(200, ScheduleSchema)
+def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
+    """Cancel a schedule (kept in history)."""
+    schedule = schedules.cancel(current_actor(), schedules.get(schedule_id), reason=data["reason"])
+    db.session.commit()
+    return schedule
+
+
+def playlist_area(code: str) -> Any:
+    area = areas.by_code(code)
+    if area is None or not areas.can_see(current_user, area):
+        raise NotFound(_("Unknown area: %(code)s", code=code), code="unknown_area")
+    return area
+
+
+def local_today() -> date:
+    from ..models.base import utcnow
+
+    return utcnow().astimezone(sched.LOCAL_TZ).date()
+
+
+@blp.route("/playlists")
+@roles(*READERS)
+@blp.arguments(PlaylistQuery, location="query")
+@blp.response(200, description="The playlist; `format` gives M3U8, ZIP, iCalendar or HTML")
+def get_playlist(args: dict[str, Any]) -> Any:
+    """The playlist of an area for one or more days. JSON carries an ETag (If-None-Match: 304)."""
+    area = playlist_area(args["area"])
+    result = playlists.build(area, args["date"] or local_today(), args["days"])
+    if args["format"] != "json":
+        return playlist_download(result, args["format"])
+    etag = result.etag()
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    response = current_app.json.response(result.payload())
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@blp.route("/plays", methods=["POST"])
+@roles(Role.OPERATOR, Role.ADMIN)
+@blp.response(200, PlayBatchResult)
+def post_plays() -> Any:
+    """Confirm up to 1,000 plays: `{"events": [{"id", "hamlet_id" | "area", "played_at",
+    "version_id", "played", "reason", "schedule_id"}]}`. Each event's own `id` makes re-sending
+    harmless; every event gets created, duplicate or rejected with a reason."""
+    body = request.get_json(silent=True)
+    events = body.get("events") if isinstance(body, dict) else body
+    if events is None:
+        raise ValidationFailed(_('Send {"events": [...]}.'), code="bad_batch")
+    batch = plays.record(current_actor(), events, source="device")
+    db.session.commit()
+    return {"results": [r.__dict__ for r in batch.results], "counts": batch.counts}
+
+
+@blp.route("/plays/import", methods=["POST"])
+@roles(Role.OPERATOR, Role.ADMIN)
+@blp.response(200, PlayBatchResult)
+def import_plays() -> Any:
+    """Import plays from CSV (multipart `file`): columns id, hamlet_id, played_at, version_id,
+    played, reason, schedule_id. All or nothing."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed(_('Send the CSV as the multipart field "file".'), code="no_file")
+    batch = plays.import_csv(current_actor(), upload.stream.read(5_000_001))
+    db.session.commit()
+    return {"results": [r.__dict__ for r in batch.results], "counts": batch.counts}

@@ -1,0 +1,322 @@
+"""Recording confirmed broadcasts: from the page, from devices in batches, from CSV.
+
+A batch is validated in a handful of queries, then inserted with ON CONFLICT DO NOTHING on
+(reporter, client event id): the same batch sent twice is recorded once, and every event gets
+its own result (created, duplicate, or rejected with a reason).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .. import scheduling as sched
+from ..extensions import db
+from ..models import Area, PlayEvent, Schedule, Variant, Version, VersionStatus
+from ..models.base import utcnow
+from . import areas as area_service
+from . import audit
+from .area_levels import Levels
+from .context import Actor
+from .errors import ValidationFailed
+from .schedules import recurrence_of
+
+MAX_BATCH = 1000
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_AGE = timedelta(days=366)
+SOURCES = ("page", "device", "import")
+
+
+@dataclass
+class EventResult:
+    id: str
+    status: str  # created | duplicate | rejected
+    reason: str | None = None
+    code: str | None = None
+
+
+@dataclass
+class Prepared:
+    row: dict[str, Any]
+    index: int
+
+
+@dataclass
+class Batch:
+    results: list[EventResult] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"created": 0, "duplicate": 0, "rejected": 0}
+        for result in self.results:
+            out[result.status] += 1
+        return out
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+class _Lookups:
+    """Everything a batch refers to, fetched once."""
+
+    def __init__(self, events: Sequence[dict[str, Any]]) -> None:
+        hamlet_ids = {e.get("hamlet_id") for e in events if isinstance(e.get("hamlet_id"), int)}
+        codes = {e.get("area") for e in events if isinstance(e.get("area"), str)}
+        version_ids = {e.get("version_id") for e in events if isinstance(e.get("version_id"), int)}
+        schedule_ids = {
+            e.get("schedule_id") for e in events if isinstance(e.get("schedule_id"), int)
+        }
+        self.areas = (
+            {a.id: a for a in db.session.scalars(db.select(Area).where(Area.id.in_(hamlet_ids)))}
+            if hamlet_ids
+            else {}
+        )
+        self.by_code = (
+            {a.code: a for a in db.session.scalars(db.select(Area).where(Area.code.in_(codes)))}
+            if codes
+            else {}
+        )
+        rows = (
+            db.session.execute(
+                db.select(Version.id, Version.status, Variant.message_id, Variant.language)
+                .join(Variant, Variant.id == Version.variant_id)
+                .where(Version.id.in_(version_ids))
+            ).all()
+            if version_ids
+            else []
+        )
+        self.versions = {row.id: row for row in rows}
+        self.schedules = (
+            {
+                s.id: s
+                for s in db.session.scalars(
+                    db.select(Schedule).where(Schedule.id.in_(schedule_ids))
+                )
+            }
+            if schedule_ids
+            else {}
+        )
+        self.leaf = Levels.from_config().leaf
+        self._recurrences: dict[int, sched.Recurrence] = {}
+
+    def area(self, event: dict[str, Any]) -> Area | None:
+        if isinstance(event.get("hamlet_id"), int):
+            return self.areas.get(event["hamlet_id"])
+        if isinstance(event.get("area"), str):
+            return self.by_code.get(event["area"])
+        return None
+
+    def scheduled(self, schedule: Schedule, hamlet: Area, message_id: int, at: datetime) -> bool:
+        if schedule.message_id != message_id or schedule.cancelled_at is not None:
+            return False
+        if not any(hamlet.path.startswith(row.area.path) for row in schedule.target_rows):
+            return False
+        if schedule.id not in self._recurrences:
+            self._recurrences[schedule.id] = recurrence_of(schedule)
+        return bool(
+            sched.occurs_on(self._recurrences[schedule.id], at.astimezone(sched.LOCAL_TZ).date())
+        )
+
+
+def _check(
+    event: Any, lookups: _Lookups, actor: Actor, now: datetime
+) -> tuple[dict[str, Any] | None, EventResult | None]:
+    """The row to insert, or the reason the event is rejected."""
+    if not isinstance(event, dict):
+        return None, EventResult("", "rejected", str(_l("Not an event object.")), "bad_event")
+    client_id = str(event.get("id") or "").strip()
+
+    def reject(code: str, message: Any) -> tuple[None, EventResult]:
+        return None, EventResult(client_id, "rejected", str(message), code)
+
+    if not client_id or len(client_id) > 100:
+        return reject("bad_id", _l("Each event needs an id of 1-100 characters."))
+    at = _parse_time(event.get("played_at"))
+    if at is None:
+        return reject("bad_time", _l("played_at must be an ISO time with its time zone."))
+    if at > now + CLOCK_SKEW:
+        return reject("in_future", _l("This play is in the future."))
+    if at < now - MAX_AGE:
+        return reject("too_old", _l("This play is more than a year old."))
+    hamlet = lookups.area(event)
+    if hamlet is None:
+        return reject("unknown_area", _l("Unknown hamlet."))
+    if hamlet.level != lookups.leaf:
+        return reject("not_a_hamlet", _l("Plays are confirmed per hamlet."))
+    if actor.user is None or not area_service.can_see(actor.user, hamlet):
+        return reject("out_of_scope", _l("This hamlet is outside your areas."))
+    version = lookups.versions.get(event.get("version_id"))
+    if version is None:
+        return reject("unknown_version", _l("Unknown version."))
+    if version.status not in (VersionStatus.APPROVED, VersionStatus.RETIRED):
+        return reject("not_approved", _l("Only approved versions are broadcast."))
+    played = event.get("played", True)
+    if not isinstance(played, bool):
+        return reject("bad_played", _l("played must be true or false."))
+    reason = str(event.get("reason") or "").strip() or None
+    if not played and not reason:
+        return reject("reason_required", _l("Say why it was not played."))
+    schedule_id = event.get("schedule_id")
+    unscheduled = True
+    if schedule_id is not None:
+        schedule = lookups.schedules.get(schedule_id)
+        if schedule is None:
+            return reject("unknown_schedule", _l("Unknown schedule."))
+        unscheduled = not lookups.scheduled(schedule, hamlet, version.message_id, at)
+    parents = hamlet.ancestor_ids()
+    return {
+        "client_event_id": client_id,
+        "reported_by_id": actor.user.id,
+        "area_id": hamlet.id,
+        "commune_id": parents[-1] if parents else None,
+        "played_at": at,
+        "message_id": version.message_id,
+        "version_id": version.id,
+        "language": version.language,
+        "schedule_id": schedule_id if not unscheduled else None,
+        "played": played,
+        "reason": reason[:2000] if reason else None,
+        "unscheduled": unscheduled,
+        "source": event.get("source") if event.get("source") in SOURCES else actor.via,
+        "reported_at": now,
+    }, None
+
+
+def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
+    """Validate and store a batch; the caller commits."""
+    if not isinstance(events, list | tuple):
+        raise ValidationFailed(_l("Send a list of events."), code="bad_batch")
+    if len(events) > MAX_BATCH:
+        raise ValidationFailed(
+            _l("At most %(n)d events per batch.", n=MAX_BATCH), code="batch_too_large"
+        )
+    now = utcnow()
+    lookups = _Lookups([e for e in events if isinstance(e, dict)])
+    batch = Batch()
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for event in events:
+        row, refused = _check(
+            {**event, "source": source} if isinstance(event, dict) else event, lookups, actor, now
+        )
+        if refused is not None:
+            batch.results.append(refused)
+            continue
+        assert row is not None
+        if row["client_event_id"] in seen:
+            batch.results.append(EventResult(row["client_event_id"], "duplicate"))
+            continue
+        seen.add(row["client_event_id"])
+        rows.append(row)
+        batch.results.append(EventResult(row["client_event_id"], "created"))
+    created = _insert(rows)
+    for result in batch.results:
+        if result.status == "created" and result.id not in created:
+            result.status = "duplicate"
+    if rows:
+        audit.record(
+            actor, "plays.record", object_type="plays", detail={"source": source, **batch.counts}
+        )
+    return batch
+
+
+def _insert(rows: list[dict[str, Any]]) -> set[str]:
+    """Insert, skipping events already recorded; returns the client ids actually inserted."""
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(PlayEvent)
+        .on_conflict_do_nothing(index_elements=["reported_by_id", "client_event_id"])
+        .returning(PlayEvent.client_event_id)
+    )
+    return set(db.session.scalars(statement, rows))
+
+
+CSV_COLUMNS = ("id", "hamlet_id", "played_at", "version_id", "played", "reason", "schedule_id")
+
+
+def import_csv(actor: Actor, data: bytes, *, max_bytes: int = 5_000_000) -> Batch:
+    """All or nothing: any rejected line stops the import and reports line numbers."""
+    if len(data) > max_bytes:
+        raise ValidationFailed(_l("The file is too large."), code="too_large")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            _l('The file is not UTF-8 text. Save it as "CSV UTF-8".'), code="bad_encoding"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ("id", "hamlet_id", "played_at", "version_id") if c not in header]
+    if missing:
+        raise ValidationFailed(
+            _l("Missing column(s): %(cols)s", cols=", ".join(missing)), code="missing_columns"
+        )
+    reader.fieldnames = header
+    events, lines = [], []
+    try:
+        for record_ in reader:
+            if None in record_:
+                raise ValidationFailed(
+                    _l("Line %(n)d has too many values.", n=reader.line_num), code="bad_line"
+                )
+            values = {k: (v or "").strip() for k, v in record_.items()}
+            events.append(_csv_event(values))
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise ValidationFailed(
+            _l("Unreadable CSV: %(err)s", err=str(exc)), code="bad_csv"
+        ) from None
+    if not events:
+        raise ValidationFailed(_l("The file has a header but no plays."), code="empty")
+    batch = Batch()
+    for start in range(0, len(events), MAX_BATCH):
+        part = record(actor, events[start : start + MAX_BATCH], source="import")
+        batch.results += part.results
+    errors = [
+        {"line": line, "code": r.code, "message": r.reason}
+        for line, r in zip(lines, batch.results, strict=True)
+        if r.status == "rejected"
+    ]
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(
+            _l("The file was not imported: %(n)d problem(s) found.", n=len(errors)),
+            code="plays_import_invalid",
+            details=errors[:200],
+        )
+    return batch
+
+
+def _csv_event(values: dict[str, str]) -> dict[str, Any]:
+    def as_int(text: str) -> Any:
+        return int(text) if text.isdigit() else (text or None)
+
+    played = values.get("played", "").lower()
+    return {
+        "id": values.get("id"),
+        "hamlet_id": as_int(values.get("hamlet_id", "")),
+        "played_at": values.get("played_at"),
+        "version_id": as_int(values.get("version_id", "")),
+        "played": played not in {"0", "false", "no", "không"},
+        "reason": values.get("reason") or None,
+        "schedule_id": as_int(values.get("schedule_id", "")),
+    }
