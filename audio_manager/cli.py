@@ -240,6 +240,74 @@ def retry_command(job_id: int) -> None:
     click.echo(f"job {job_id} queued")
 
 
+playlists_cli = AppGroup("playlists", help="Playlists and play confirmations.")
+
+
+@playlists_cli.command("show")
+@click.argument("area_code")
+@click.option("--date", "day", default=None, help="YYYY-MM-DD (default: today, local time).")
+@click.option("--days", default=1, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "m3u8", "ics", "html"]),
+    default="json",
+    show_default=True,
+)
+def show_playlist(area_code: str, day: str | None, days: int, fmt: str) -> None:
+    """Print an area's playlist."""
+    import json
+    from datetime import date
+
+    from . import scheduling as sched
+    from .api.downloads import export_context
+    from .models.base import utcnow
+    from .scheduling import exports
+    from .services import playlists
+    from .services.areas import by_code
+
+    area = by_code(area_code)
+    if area is None:
+        raise click.ClickException(f"unknown area code: {area_code}")
+    first = date.fromisoformat(day) if day else utcnow().astimezone(sched.LOCAL_TZ).date()
+    try:
+        result = playlists.build(area, first, days)
+    except ServiceError as error:
+        _fail(error)
+    if fmt == "json":
+        click.echo(json.dumps(result.payload(), ensure_ascii=False, indent=2, default=str))
+        return
+    ctx = export_context(result)
+    items = result.items()
+    if fmt == "m3u8":
+        click.echo(exports.m3u8(items, lambda item, _i: f"rendition-{item.rendition_id}.mp3", ctx))
+    elif fmt == "ics":
+        click.echo(exports.ics(items, ctx), nl=False)
+    else:
+        click.echo(exports.schedule_html(items, ctx))
+
+
+@playlists_cli.command("import-plays")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="The operator who reports them.")
+def import_plays_command(path: Path, username: str) -> None:
+    """Import confirmed plays from CSV (all or nothing)."""
+    from .services import plays
+
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    try:
+        batch = plays.import_csv(Actor(user=user, ip=None, via="cli"), path.read_bytes())
+    except ServiceError as error:
+        db.session.rollback()
+        for line in error.details or []:
+            click.echo(f"{path.name}:{line['line']}: {line['message']}", err=True)
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{batch.counts['created']} created, {batch.counts['duplicate']} duplicates")
+
+
 def register(app: Flask) -> None:
-    for group in (users_cli, tokens_cli, areas_cli, demo_cli, audio_cli, jobs_cli):
+    for group in (users_cli, tokens_cli, areas_cli, demo_cli, audio_cli, jobs_cli, playlists_cli):
         app.cli.add_command(group)
