@@ -7,8 +7,7 @@ this module maps rows onto it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
@@ -110,7 +109,7 @@ def _check_message(message: Message, pinned: Version | None) -> None:
         )
 
 
-def _validated(rec: sched.Recurrence) -> sched.Recurrence:
+def validated(rec: sched.Recurrence) -> sched.Recurrence:
     try:
         return sched.validate(rec)
     except sched.RecurrenceError as error:
@@ -154,7 +153,7 @@ def create(
     pinned: Version | None = None,
     note: str = "",
 ) -> Schedule:
-    rec = _validated(rec)
+    rec = validated(rec)
     check_targets(actor.user, targets)
     _check_message(message, pinned)
     schedule = Schedule(message=message, created_by_id=actor.user.id if actor.user else None)
@@ -188,7 +187,7 @@ def update(
         raise Conflict(
             _l("Someone changed this schedule meanwhile. Reload the page and check."), code="stale"
         )
-    rec = _validated(rec)
+    rec = validated(rec)
     check_targets(actor.user, targets)
     check_targets(actor.user, schedule.targets)  # nor may one take over someone else's areas
     _check_message(schedule.message, pinned)
@@ -270,86 +269,6 @@ def schedules_touching(area: Area, first: date, last: date) -> list[Schedule]:
             .order_by(Schedule.id)
         )
     )
-
-
-@dataclass
-class Preview:
-    occurrences: list[datetime]
-    reach: dict[str, int]
-    hamlet_count: int
-    missing_languages: list[str]
-    clashes: list[sched.Clash]
-
-
-def preview(
-    message: Message,
-    targets: Sequence[Area],
-    rec: sched.Recurrence,
-    *,
-    pinned: Version | None = None,
-    exclude_schedule_id: int | None = None,
-    days: int = 14,
-) -> Preview:
-    """What a schedule would do: its next plays, who hears it, what is missing, what clashes."""
-    from .playlists import playable_inputs
-
-    rec = _validated(rec)
-    hamlets = [hamlet_input(a) for a in hamlets_under(targets)]
-    by_id = {h.id: h for h in hamlets}
-    draft = sched.ScheduleInput(
-        0,
-        message.id,
-        message.title,
-        message.priority,
-        rec,
-        frozenset(by_id),
-        pinned.id if pinned else None,
-    )
-    now = utcnow().astimezone(sched.LOCAL_TZ)
-    _messages, versions, current = playable_inputs([message.id], [pinned.id] if pinned else [])
-    missing = sched.missing_languages(draft, by_id, versions, current)
-    found: list[sched.Clash] = []
-    if hamlets:
-        first = max(now.date(), rec.start_date)
-        others = _other_inputs(
-            targets, first, first + timedelta(days=days), by_id, exclude_schedule_id
-        )
-        all_messages, all_versions, _current = playable_inputs(
-            [s.message_id for s in others] + [message.id], []
-        )
-        durations = {
-            (v.message_id, v.language): v.duration_s or 60.0 for v in all_versions.values()
-        }
-        for offset in range(days):
-            day = first + timedelta(days=offset)
-            if day > rec.end_date:
-                break
-            found += sched.clashes(
-                day, by_id, [draft, *others], durations, messages=all_messages, schedule_id=0
-            )
-    return Preview(
-        occurrences=sched.next_occurrences(rec, now, 10),
-        reach=sched.reach(draft, by_id),
-        hamlet_count=len(hamlets),
-        missing_languages=missing,
-        clashes=found[:50],
-    )
-
-
-def _other_inputs(
-    targets: Sequence[Area],
-    first: date,
-    last: date,
-    hamlets: dict[int, sched.Hamlet],
-    exclude: int | None,
-) -> list[sched.ScheduleInput]:
-    seen: dict[int, Schedule] = {}
-    for area in targets:
-        for schedule in schedules_touching(area, first, last):
-            if schedule.id != exclude:
-                seen[schedule.id] = schedule
-    paths = hamlet_paths(hamlets)
-    return [schedule_input(s, paths) for s in seen.values()]
 
 
 def schedule_input(schedule: Schedule, paths: dict[int, str]) -> sched.ScheduleInput:

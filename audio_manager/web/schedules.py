@@ -14,7 +14,7 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Message, Role, Schedule, VersionStatus
-from ..services import messages, schedules, versions
+from ..services import messages, schedule_preview, schedules, versions
 from ..services.errors import ServiceError
 from .forms import flash_error
 
@@ -134,7 +134,7 @@ def _edit(schedule: Schedule | None) -> Any:
             rec = _recurrence(data)
             pinned = versions.get(data["pinned_version_id"]) if data["pinned_version_id"] else None
             if request.form.get("action") == "preview":
-                preview = schedules.preview(
+                preview = schedule_preview.preview(
                     message,
                     targets,
                     rec,
