@@ -251,6 +251,7 @@ class Dataset:
     commune_code: str
     commune_path: str
     commune_hamlets: list[int]
+    province_id: int
     zip_commune_code: str
     operator_id: int
     token: str
@@ -290,11 +291,12 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "schedule_targets": ("schedule_id", "area_id"),
 }  # fmt: skip
 JSON_COLUMNS = {("schedules", "times")}
-PLAY_COLUMNS = (
-    "client_event_id", "reported_by_id", "area_id", "commune_id", "played_at", "message_id",
-    "version_id", "language", "schedule_id", "played", "reason", "unscheduled", "source",
-    "reported_at",
-)  # fmt: skip
+PLAY_VALUES = {
+    "client_event_id", "reported_by_id", "area_id", "commune_id", "district_id", "province_id",
+    "played_at",
+    "played_on", "message_id", "version_id", "language", "schedule_id", "played", "reason",
+    "unscheduled", "source", "reported_at",
+}  # fmt: skip
 
 RRULES = (
     ("FREQ=DAILY", 50),
@@ -504,6 +506,7 @@ def generate(sizes: Sizes, seed: int) -> tuple[Dataset, list[tuple[int, str]], A
         commune_code=chosen[1],
         commune_path=chosen[2],
         commune_hamlets=[h for h, _ in chosen_hamlets],
+        province_id=chosen_province,
         zip_commune_code=zip_commune[1],
         operator_id=operator_id,
         token=token,
@@ -879,33 +882,66 @@ def http_get(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[s
         conn.close()
 
 
+def table_columns(database: Database, table: str) -> list[str]:
+    if database.kind == "sqlite":
+        assert database.sqlite_path is not None
+        with contextlib.closing(sqlite3.connect(database.sqlite_path)) as conn:
+            return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    import psycopg
+
+    assert database.pg_dsn is not None
+    with psycopg.connect(database.pg_dsn) as conn:
+        rows = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            "ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+
 def raw_insert_rate(database: Database, dataset: Dataset, count: int, seed: int) -> float:
-    """events/s of a plain executemany INSERT of the same kind of rows, 1,000 per transaction."""
+    """events/s of a plain executemany INSERT of the same rows the API stores, 1,000 per
+    transaction (the columns are read from the table, so a changed schema is followed)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     now_db = naive_utc(now)
+    columns = [c for c in table_columns(database, "play_events") if c != "id"]
+    unknown = [c for c in columns if c not in PLAY_VALUES]
+    if unknown:
+        log(f"      (raw insert: no value known for play_events.{', '.join(unknown)}: NULL)")
     rows = []
     for n in range(count):
         hamlet, version, message, language, schedule = rng.choice(dataset.play_choices)
         played = n % 20 != 19
-        rows.append(
-            (
-                f"raw-{seed}-{n}", dataset.operator_id, hamlet, dataset.commune_id,
-                naive_utc(now - timedelta(seconds=rng.uniform(60, 86_000))), message, version,
-                language, schedule, played, None if played else "Mất điện", schedule is None,
-                "device", now_db,
-            )
-        )  # fmt: skip
-    columns = ", ".join(PLAY_COLUMNS)
-    started = time.perf_counter()
+        at = now - timedelta(seconds=rng.uniform(60, 86_000))
+        values = {
+            "client_event_id": f"raw-{seed}-{n}",
+            "reported_by_id": dataset.operator_id,
+            "area_id": hamlet,
+            "commune_id": dataset.commune_id,
+            "district_id": None,  # no districts since the 2025 reform
+            "province_id": dataset.province_id,
+            "played_at": naive_utc(at),
+            "played_on": at.astimezone(LOCAL_TZ).date(),
+            "message_id": message,
+            "version_id": version,
+            "language": language,
+            "schedule_id": schedule,
+            "played": played,
+            "reason": None if played else "Mất điện",
+            "unscheduled": schedule is None,
+            "source": "device",
+            "reported_at": now_db,
+        }
+        rows.append(tuple(values.get(c) for c in columns))
+    names = ", ".join(columns)
     if database.kind == "sqlite":
         assert database.sqlite_path is not None
         conn = sqlite3.connect(database.sqlite_path, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        marks = ", ".join("?" for _ in PLAY_COLUMNS)
-        sql = f"INSERT INTO play_events ({columns}) VALUES ({marks})"
+        sql = f"INSERT INTO play_events ({names}) VALUES ({', '.join('?' for _ in columns)})"
         started = time.perf_counter()
         for first in range(0, count, 1000):
             conn.executemany(
@@ -917,8 +953,7 @@ def raw_insert_rate(database: Database, dataset: Dataset, count: int, seed: int)
     else:
         import psycopg
 
-        marks = ", ".join("%s" for _ in PLAY_COLUMNS)
-        sql = f"INSERT INTO play_events ({columns}) VALUES ({marks})"
+        sql = f"INSERT INTO play_events ({names}) VALUES ({', '.join('%s' for _ in columns)})"
         assert database.pg_dsn is not None
         with psycopg.connect(database.pg_dsn) as conn:
             started = time.perf_counter()
@@ -1032,14 +1067,16 @@ def diagnose(database: Database, dataset: Dataset, env: dict[str, str], profile:
                 profiler.enable()
                 call()
                 profiler.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-        stats.print_stats(28)
-        log(f"    cProfile, {label}, {repeat} requests (cumulative):")
-        lines = [line for line in out.getvalue().splitlines() if line.strip()]
-        body = [line for line in lines if "{" in line or "/" in line or "ncalls" in line]
-        for line in body[:32]:
-            log("      " + line.replace(str(ROOT) + "/", "")[:160])
+        for order, restriction, title in (
+            ("cumulative", ("audio_manager/", 18), "cumulative, the app's functions"),
+            ("tottime", (14,), "own time, everything"),
+        ):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(*restriction)
+            log(f"    cProfile, {label}, {repeat} requests ({title}):")
+            for line in out.getvalue().splitlines():
+                if ("(" in line and ":" in line) or "ncalls" in line:
+                    log("      " + line.replace(str(ROOT) + "/", "").rstrip()[:150])
 
 
 def bench_database(
@@ -1192,10 +1229,14 @@ def bench_database(
         after_workers = server.workers()
         peaks = {pid: proc_kb(pid, "VmHWM") for pid in after_workers}
         peak_kb = max((v for v in peaks.values() if v), default=0)
+        growth_kb = max(
+            ((peaks.get(pid) or 0) - (before.get(pid) or 0) for pid in workers), default=0
+        )
         result["zip"] = {
             **download,
             "expected_audio": expected,
             "peak_mb": peak_kb / 1024,
+            "growth_mb": growth_kb / 1024,
             "rss_before_mb": {pid: (v or 0) / 1024 for pid, v in before.items()},
             "peak_by_worker_mb": {pid: (v or 0) / 1024 for pid, v in peaks.items()},
             "hwm_reset": reset,
@@ -1322,6 +1363,11 @@ def summary(results: dict[str, dict[str, Any]], sizes: Sizes, dataset: Dataset) 
         "(e) ZIP: peak worker RSS (VmHWM), MB",
         f"< {z:.0f}",
         cells(lambda k, r: f"{r['zip']['peak_mb']:.1f} {verdict(r['zip']['peak_mb'] < z)}"),
+    )
+    row(
+        "    growth over the RSS before the download",
+        "",
+        cells(lambda k, r: f"{r['zip']['growth_mb']:.1f} MB"),
     )
     row(
         "    bytes received / complete",

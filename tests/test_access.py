@@ -69,6 +69,7 @@ ROLE_MATRIX = [
     ("/today", {"admin", "operator"}),
     ("/plays/import", {"admin", "operator"}),
     ("/stock-sounds", {"admin"}),
+    ("/reports/", {"admin", "editor", "approver", "operator", "viewer"}),
 ]
 
 

@@ -32,7 +32,7 @@ api = ApiV1()
 
 
 def init_api(app: Flask) -> None:
-    from . import areas, docs, me, messages, production, schedules
+    from . import areas, docs, me, messages, production, reports, schedules
 
     api.init_app(
         app,
@@ -49,7 +49,7 @@ def init_api(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "API token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (me, areas, messages, production, schedules):
+    for module in (me, areas, messages, production, schedules, reports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -20,7 +20,11 @@ class PlayEvent(db.Model):
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))  # the hamlet
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # Roll-ups kept at insert so reports group inside the database on indexed columns.
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     played_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    played_on: Mapped[date] = mapped_column(Date)  # the local (Asia/Ho_Chi_Minh) day
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"))
     language: Mapped[str] = mapped_column(String(16))
@@ -40,4 +44,6 @@ class PlayEvent(db.Model):
         Index("ix_play_events_area_played", "area_id", "played_at"),
         Index("ix_play_events_commune_played", "commune_id", "played_at"),
         Index("ix_play_events_schedule", "schedule_id", "played_at"),
+        Index("ix_play_events_on_province", "played_on", "province_id", "language"),
+        Index("ix_play_events_on_commune", "played_on", "commune_id", "language"),
     )

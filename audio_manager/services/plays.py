@@ -114,6 +114,37 @@ class _Lookups:
         )
         self.leaf = Levels.from_config().leaf
         self._recurrences: dict[int, sched.Recurrence] = {}
+        ancestor_ids = {
+            i for a in [*self.areas.values(), *self.by_code.values()] for i in a.ancestor_ids()
+        }
+        self.levels = (
+            dict(
+                db.session.execute(
+                    db.select(Area.id, Area.level).where(Area.id.in_(ancestor_ids))
+                ).all()
+            )
+            if ancestor_ids
+            else {}
+        )
+
+    def rollup(self, hamlet: Area) -> dict[str, int | None]:
+        """The hamlet's ancestors by position: the top level ("province"), the level just above
+        the hamlet ("commune"), and any level between ("district", optional)."""
+        levels = Levels.from_config()
+        found: dict[str, int | None] = {
+            "commune_id": None,
+            "district_id": None,
+            "province_id": None,
+        }
+        for area_id in hamlet.ancestor_ids():
+            level = self.levels.get(area_id)
+            if level == levels.top:
+                found["province_id"] = area_id
+            elif level == levels.order[-2]:
+                found["commune_id"] = area_id
+            else:
+                found["district_id"] = area_id
+        return found
 
     def area(self, event: dict[str, Any]) -> Area | None:
         if isinstance(event.get("hamlet_id"), int):
@@ -179,13 +210,14 @@ def _check(
         if schedule is None:
             return reject("unknown_schedule", _l("Unknown schedule."))
         unscheduled = not lookups.scheduled(schedule, hamlet, version.message_id, at)
-    parents = hamlet.ancestor_ids()
+    rollup = lookups.rollup(hamlet)
     return {
         "client_event_id": client_id,
         "reported_by_id": actor.user.id,
         "area_id": hamlet.id,
-        "commune_id": parents[-1] if parents else None,
+        **rollup,
         "played_at": at,
+        "played_on": at.astimezone(sched.LOCAL_TZ).date(),
         "message_id": version.message_id,
         "version_id": version.id,
         "language": version.language,

@@ -17,6 +17,7 @@ def register_blueprints(app: Flask) -> None:
         messages,
         operator,
         production,
+        reports,
         schedules,
     )
 
@@ -32,5 +33,6 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         schedules,
         operator,
+        reports,
     ):
         app.register_blueprint(module.bp)

@@ -10,7 +10,9 @@ from flask_login import current_user
 from ..access import authenticated
 from ..extensions import db
 from ..models import Area
-from ..services import areas
+from ..models.base import utcnow
+from ..scheduling import LOCAL_TZ
+from ..services import areas, reporting
 from ..services.area_levels import Levels
 
 bp = Blueprint("home", __name__)
@@ -27,5 +29,9 @@ def index() -> Any:
         )
         counts[level] = db.session.scalar(query) or 0
     return render_template(
-        "home.html", counts=counts, levels=levels, scope=areas.scope_of(current_user)
+        "home.html",
+        counts=counts,
+        levels=levels,
+        scope=areas.scope_of(current_user),
+        headline=reporting.headline(current_user, utcnow().astimezone(LOCAL_TZ).year),
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_schedules_plays
 Revises: 0003_approval_workflow
-Create Date: 2026-11-23 08:08:30.813315
+Create Date: 2026-11-23 08:18:06.981618
 
 """
 from alembic import op
@@ -48,7 +48,10 @@ def upgrade():
     sa.Column('reported_by_id', sa.Integer(), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
     sa.Column('commune_id', sa.Integer(), nullable=True),
+    sa.Column('district_id', sa.Integer(), nullable=True),
+    sa.Column('province_id', sa.Integer(), nullable=True),
     sa.Column('played_at', sa.DateTime(), nullable=False),
+    sa.Column('played_on', sa.Date(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=True),
     sa.Column('language', sa.String(length=16), nullable=False),
@@ -60,7 +63,9 @@ def upgrade():
     sa.Column('reported_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_play_events_area_id_areas')),
     sa.ForeignKeyConstraint(['commune_id'], ['areas.id'], name=op.f('fk_play_events_commune_id_areas')),
+    sa.ForeignKeyConstraint(['district_id'], ['areas.id'], name=op.f('fk_play_events_district_id_areas')),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_play_events_message_id_messages')),
+    sa.ForeignKeyConstraint(['province_id'], ['areas.id'], name=op.f('fk_play_events_province_id_areas')),
     sa.ForeignKeyConstraint(['reported_by_id'], ['users.id'], name=op.f('fk_play_events_reported_by_id_users')),
     sa.ForeignKeyConstraint(['schedule_id'], ['schedules.id'], name=op.f('fk_play_events_schedule_id_schedules'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['version_id'], ['versions.id'], name=op.f('fk_play_events_version_id_versions')),
@@ -70,6 +75,8 @@ def upgrade():
     with op.batch_alter_table('play_events', schema=None) as batch_op:
         batch_op.create_index('ix_play_events_area_played', ['area_id', 'played_at'], unique=False)
         batch_op.create_index('ix_play_events_commune_played', ['commune_id', 'played_at'], unique=False)
+        batch_op.create_index('ix_play_events_on_commune', ['played_on', 'commune_id', 'language'], unique=False)
+        batch_op.create_index('ix_play_events_on_province', ['played_on', 'province_id', 'language'], unique=False)
         batch_op.create_index('ix_play_events_played_at', ['played_at'], unique=False)
         batch_op.create_index('ix_play_events_schedule', ['schedule_id', 'played_at'], unique=False)
 
@@ -95,6 +102,8 @@ def downgrade():
     with op.batch_alter_table('play_events', schema=None) as batch_op:
         batch_op.drop_index('ix_play_events_schedule')
         batch_op.drop_index('ix_play_events_played_at')
+        batch_op.drop_index('ix_play_events_on_province')
+        batch_op.drop_index('ix_play_events_on_commune')
         batch_op.drop_index('ix_play_events_commune_played')
         batch_op.drop_index('ix_play_events_area_played')
 

@@ -1,0 +1,163 @@
+"""Compliance: broadcasts scheduled versus confirmed, per area and language, and what was
+missed with its reason. Scheduled counts come from the recurrences (expanded once per
+schedule, never per hamlet); confirmed counts are one GROUP BY in the database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+
+from .. import scheduling as sched
+from ..extensions import db
+from ..models import Area, AreaLanguage, Message, PlayEvent, User
+from .area_levels import Levels
+from .reporting import Period, scope_condition
+from .schedules import recurrence_of, schedules_touching
+
+MAX_MISSED = 500
+
+
+@dataclass
+class ComplianceRow:
+    area_id: int
+    area_name: str
+    language: str
+    scheduled: int
+    confirmed: int
+    not_played: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.confirmed / self.scheduled, 1) if self.scheduled else None
+
+
+@dataclass
+class Compliance:
+    area: Area
+    period: Period
+    row_level: str
+    rows: list[ComplianceRow] = field(default_factory=list)
+    missed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def scheduled(self) -> int:
+        return sum(r.scheduled for r in self.rows)
+
+    @property
+    def confirmed(self) -> int:
+        return sum(r.confirmed for r in self.rows)
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.confirmed / self.scheduled, 1) if self.scheduled else None
+
+
+def _row_column(area: Area, levels: Levels) -> tuple[str, Any]:
+    """Rows are hamlets inside a commune, communes anywhere above."""
+    if area.level == levels.order[-2]:
+        return levels.leaf, PlayEvent.area_id
+    return levels.order[-2], PlayEvent.commune_id
+
+
+def _area_condition(area: Area, levels: Levels) -> Any:
+    if area.level == levels.top:
+        return PlayEvent.province_id == area.id
+    if area.level == levels.order[-2]:
+        return PlayEvent.commune_id == area.id
+    if area.level == levels.leaf:
+        return PlayEvent.area_id == area.id
+    return PlayEvent.district_id == area.id
+
+
+def compliance(user: User, area: Area, period: Period) -> Compliance:
+    levels = Levels.from_config()
+    row_level, row_column = _row_column(area, levels)
+    hamlets = db.session.execute(
+        db.select(Area.id, Area.path, AreaLanguage.language)
+        .join(AreaLanguage, AreaLanguage.area_id == Area.id)
+        .where(Area.level == levels.leaf, Area.path.startswith(area.path))
+    ).all()
+    row_of = _row_ids(hamlets, row_level, levels)
+    scheduled: Counter[tuple[int, str]] = Counter()
+    for schedule in schedules_touching(area, period.first, period.last):
+        message = schedule.message
+        plays = [
+            at
+            for at in sched.occurrences(recurrence_of(schedule), period.first, period.last)
+            if message.is_playable_at(at)
+        ]
+        if not plays:
+            continue
+        targets = [row.area.path for row in schedule.target_rows]
+        for hamlet_id, path, language in hamlets:
+            if any(path.startswith(t) for t in targets):
+                scheduled[(row_of[hamlet_id], language)] += len(plays)
+    base = [
+        PlayEvent.played_on >= period.first,
+        PlayEvent.played_on <= period.last,
+        _area_condition(area, levels),
+    ]
+    condition = scope_condition(user)
+    if condition is not None:
+        base.append(condition)
+    counted = db.session.execute(
+        db.select(row_column, PlayEvent.language, PlayEvent.played, func.count(PlayEvent.id))
+        .where(*base, PlayEvent.unscheduled.is_(False))
+        .group_by(row_column, PlayEvent.language, PlayEvent.played)
+    ).all()
+    confirmed: Counter[tuple[int, str]] = Counter()
+    not_played: Counter[tuple[int, str]] = Counter()
+    for area_id, language, played, count in counted:
+        (confirmed if played else not_played)[(area_id, language)] += count
+    keys = set(scheduled) | set(confirmed) | set(not_played)
+    names = dict(
+        db.session.execute(
+            db.select(Area.id, Area.name).where(Area.id.in_({k[0] for k in keys}))
+        ).all()
+    )
+    report = Compliance(area, period, row_level)
+    report.rows = sorted(
+        (
+            ComplianceRow(
+                a,
+                names.get(a, "—"),
+                lang,
+                scheduled[(a, lang)],
+                confirmed[(a, lang)],
+                not_played[(a, lang)],
+            )
+            for a, lang in keys
+        ),
+        key=lambda r: (r.area_name, r.language),
+    )
+    missed = db.session.execute(
+        db.select(
+            PlayEvent.played_at, PlayEvent.language, PlayEvent.reason, Area.name, Message.title
+        )
+        .join(Area, Area.id == PlayEvent.area_id)
+        .join(Message, Message.id == PlayEvent.message_id)
+        .where(*base, PlayEvent.played.is_(False))
+        .order_by(PlayEvent.played_at)
+        .limit(MAX_MISSED)
+    ).all()
+    report.missed = [
+        {
+            "at": row.played_at.astimezone(sched.LOCAL_TZ),
+            "language": row.language,
+            "reason": row.reason,
+            "hamlet": row.name,
+            "title": row.title,
+        }
+        for row in missed
+    ]
+    return report
+
+
+def _row_ids(hamlets: list[Any], row_level: str, levels: Levels) -> dict[int, int]:
+    """Each hamlet's row: itself, or its commune (the ancestor just above the hamlet)."""
+    if row_level == levels.leaf:
+        return {h[0]: h[0] for h in hamlets}
+    return {h[0]: int(h[1].strip("/").split("/")[-2]) for h in hamlets}
