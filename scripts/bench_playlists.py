@@ -1009,8 +1009,21 @@ def diagnose(database: Database, dataset: Dataset, env: dict[str, str], profile:
     auth = {"Authorization": f"Bearer {dataset.token}"}
     playlist = f"/api/v1/playlists?area={dataset.commune_code}&date={dataset.day.isoformat()}"
     statements: list[str] = []
+    timed: list[tuple[float, str, Any]] = []  # (seconds, statement, DB-API parameters)
+
+    def before(_conn: Any, _cursor: Any, statement: str, params: Any, context: Any, many: Any):
+        statements.append(statement)
+        if context is not None:
+            context._bench_started = time.perf_counter()
+
+    def after(_conn: Any, _cursor: Any, statement: str, params: Any, context: Any, many: Any):
+        started = getattr(context, "_bench_started", None)
+        if started is not None and not many:
+            timed.append((time.perf_counter() - started, statement, params))
+
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
     client = app.test_client()
     etag = client.get(playlist, headers=auth).headers.get("ETag", "")
     rng = random.Random(7)
@@ -1051,6 +1064,31 @@ def diagnose(database: Database, dataset: Dataset, env: dict[str, str], profile:
         )
     if not profile:
         return
+    timed.clear()
+    for _ in range(5):
+        client.get(playlist, headers=auth)
+    total: dict[str, float] = {}
+    sample: dict[str, Any] = {}
+    for seconds, statement, params in timed:
+        total[statement] = total.get(statement, 0.0) + seconds / 5
+        sample.setdefault(statement, params)
+    log("    slowest SQL of the playlist request (ms per request, all executions of the text):")
+    slowest = sorted(total.items(), key=lambda pair: -pair[1])[:5]
+    for statement, seconds in slowest:
+        flat = " ".join(statement.split())
+        log(f"      {seconds * 1000:6.2f} ms  {flat[:400]}")
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            explain = "EXPLAIN QUERY PLAN " if database.kind == "sqlite" else "EXPLAIN ANALYZE "
+            for statement, _seconds in slowest[:3]:
+                cursor.execute(explain + statement, sample[statement])
+                log(f"      {explain.strip()} of: {' '.join(statement.split())[:120]}")
+                for plan_row in cursor.fetchall():
+                    log("        " + " | ".join(str(v) for v in plan_row)[:150])
+        finally:
+            raw.close()
     for label, call, repeat in (
         ("playlist JSON", lambda: client.get(playlist, headers=auth), 30),
         ("playlist 304", lambda: client.get(playlist, headers={**auth, "If-None-Match": etag}), 30),

@@ -111,3 +111,19 @@ def test_future_items_cannot_be_confirmed_as_played(w, login_as) -> None:
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(PlayEvent.id))) == 0
     assert "tương lai" in browser.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_viewers_read_schedules_but_cannot_change_them(w, login_as) -> None:
+    login_as("editor").submit("/schedules/new", form(w))
+    schedule = db.session.scalar(sa.select(Schedule))
+    viewer = login_as("viewer")
+    html = viewer.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert "Xã An" in html and 'name="times"' not in html
+    from .conftest import csrf_from
+
+    response = viewer.client.post(
+        f"/schedules/{schedule.id}", data={**form(w, times="09:00"), "csrf_token": csrf_from(html)}
+    )
+    assert response.status_code == 403
+    db.session.refresh(schedule)
+    assert schedule.times == ["06:30", "17:00"]

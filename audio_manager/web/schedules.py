@@ -197,20 +197,23 @@ def new() -> Any:
     return _edit(None)
 
 
-@bp.route("/<int:schedule_id>", methods=["GET", "POST"])
+@bp.route("/<int:schedule_id>")
 @roles(*READERS)
 def show(schedule_id: int) -> Any:
     schedule = schedules.get(schedule_id)
-    if request.method == "POST" and not current_user.has_role(*EDITORS):
-        flash(_("You do not have permission to do this."), "error")
-        return redirect(url_for("schedules.show", schedule_id=schedule_id)), 403
-    if request.method == "GET" and not current_user.has_role(*EDITORS):
-        return render_template(
-            "schedules/show.html",
-            schedule=schedule,
-            info=sched.describe(schedules.recurrence_of(schedule)),
-        )
-    return _edit(schedule)
+    if current_user.has_role(*EDITORS):
+        return _edit(schedule)
+    return render_template(
+        "schedules/show.html",
+        schedule=schedule,
+        info=sched.describe(schedules.recurrence_of(schedule)),
+    )
+
+
+@bp.route("/<int:schedule_id>", methods=["POST"])
+@roles(*EDITORS)
+def update(schedule_id: int) -> Any:
+    return _edit(schedules.get(schedule_id))
 
 
 @bp.route("/<int:schedule_id>/cancel", methods=["POST"])
