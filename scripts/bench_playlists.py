@@ -1164,6 +1164,12 @@ def bench_database(
         log(f"  with If-None-Match: {status304}")
 
         clients, warm, dur = sizes.clients, sizes.warmup_s, sizes.measure_s
+        result["load_before"] = os.getloadavg()[0]
+        if result["load_before"] > (os.cpu_count() or 1) * 0.5:
+            log(
+                f"  WARNING: 1-min load average {result['load_before']:.2f} before measuring: "
+                "other work on this machine will lower and scatter the figures"
+            )
         log(f"  load: {clients} client processes, {warm:.0f} s warm-up + {dur:.0f} s each")
         for key, label, path, hdrs in (
             ("healthz", "(a) GET /healthz", "/healthz", {}),
@@ -1236,6 +1242,7 @@ def bench_database(
             f"{raw_rate:,.0f} events/s; ratio {api_rate / raw_rate:.3f} "
             f"(target >= {TARGETS['ingest_ratio']})"
         )
+        result["load_after"] = os.getloadavg()[0]
     finally:
         CLEANUP.pop("server")
 
@@ -1351,6 +1358,11 @@ def summary(results: dict[str, dict[str, Any]], sizes: Sizes, dataset: Dataset) 
                 out.append("n/a")
         return out
 
+    row(
+        "1-min load average before / after (a)-(d)",
+        "",
+        cells(lambda k, r: f"{r['load_before']:.2f} / {r['load_after']:.2f}"),
+    )
     row("playlist items (chosen commune, today)", "10-40", cells(lambda k, r: str(r["items"])))
     for key, label in (("healthz", "(a) /healthz"), ("json", "(b) playlist JSON"),
                        ("etag", "(c) playlist 304")):  # fmt: skip
@@ -1444,6 +1456,7 @@ def main() -> int:
     if args.pg_dbname in ("test", "postgres", "template0", "template1"):
         parser.error(f"refusing to use the database {args.pg_dbname!r}")
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started in background
 
     sizes = QUICK if args.quick else FULL
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]

@@ -222,3 +222,20 @@ def test_reports_page_charts_drill_down_and_headline(data, login_as) -> None:
         f"<strong>{in_year + (1 if MONTH.replace(day=15).year == TODAY.year else 0)}</strong>"
         in home
     )
+
+
+def test_day_and_month_buckets_are_local_dates(data, client, token_for) -> None:
+    token = token_for("viewer")
+    span = {
+        "period": "custom",
+        "from": (MONTH - timedelta(days=1)).isoformat(),
+        "to": NEXT.isoformat(),
+    }
+    months = api(client, token, group_by="month", **span).json["rows"]
+    assert {r["month"]: r["count"] for r in months} == {
+        (MONTH - timedelta(days=1)).replace(day=1).isoformat(): 1,  # e1
+        MONTH.isoformat(): 4,  # e2, e3, e4, e7
+        NEXT.isoformat(): 1,  # e5
+    }
+    days = api(client, token, group_by="day", **span).json["rows"]
+    assert {r["day"]: r["count"] for r in days}[MONTH.isoformat()] == 1  # e2 at 00:10 local

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -81,6 +82,11 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         .where(Area.level == levels.leaf, Area.path.startswith(area.path))
     ).all()
     row_of = _row_ids(hamlets, row_level, levels)
+    # Each hamlet-language under every area id on its path: a target finds its hamlets at once.
+    under: dict[int, list[tuple[int, str]]] = {}
+    for hamlet_id, path, language in hamlets:
+        for area_id in path.strip("/").split("/"):
+            under.setdefault(int(area_id), []).append((hamlet_id, language))
     scheduled: Counter[tuple[int, str]] = Counter()
     for schedule in schedules_touching(area, period.first, period.last):
         message = schedule.message
@@ -91,10 +97,9 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         ]
         if not plays:
             continue
-        targets = [row.area.path for row in schedule.target_rows]
-        for hamlet_id, path, language in hamlets:
-            if any(path.startswith(t) for t in targets):
-                scheduled[(row_of[hamlet_id], language)] += len(plays)
+        reached = {pair for row in schedule.target_rows for pair in under.get(row.area_id, ())}
+        for hamlet_id, language in reached:
+            scheduled[(row_of[hamlet_id], language)] += len(plays)
     base = [
         PlayEvent.played_on >= period.first,
         PlayEvent.played_on <= period.last,
@@ -104,7 +109,7 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
     if condition is not None:
         base.append(condition)
     counted = db.session.execute(
-        db.select(row_column, PlayEvent.language, PlayEvent.played, func.count(PlayEvent.id))
+        db.select(row_column, PlayEvent.language, PlayEvent.played, func.count())
         .where(*base, PlayEvent.unscheduled.is_(False))
         .group_by(row_column, PlayEvent.language, PlayEvent.played)
     ).all()
@@ -139,7 +144,13 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         )
         .join(Area, Area.id == PlayEvent.area_id)
         .join(Message, Message.id == PlayEvent.message_id)
-        .where(*base, PlayEvent.played.is_(False))
+        .where(
+            *base,
+            PlayEvent.played.is_(False),
+            # Bounds on played_at too, so the ordered scan starts at the period.
+            PlayEvent.played_at >= _local_midnight(period.first),
+            PlayEvent.played_at < _local_midnight(period.last + timedelta(days=1)),
+        )
         .order_by(PlayEvent.played_at)
         .limit(MAX_MISSED)
     ).all()
@@ -154,6 +165,10 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         for row in missed
     ]
     return report
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), sched.LOCAL_TZ).astimezone(UTC)
 
 
 def _row_ids(hamlets: list[Any], row_level: str, levels: Levels) -> dict[int, int]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, func, or_
+from sqlalchemy import ColumnElement, DateTime, Select, cast, func, or_
 
 from .. import languages
 from ..extensions import db
@@ -73,8 +73,11 @@ def _dimensions() -> dict[str, Any]:
     dialect = db.session.get_bind().dialect.name
 
     def bucket(fmt_sqlite: str, unit: str) -> ColumnElement[Any]:
+        # Group on a plain value; the label is formatted in Python (``_normalise``).
+        if unit == "day":
+            return PlayEvent.played_on
         if dialect == "postgresql":
-            return func.to_char(func.date_trunc(unit, PlayEvent.played_on), "YYYY-MM-DD")
+            return func.date_trunc(unit, cast(PlayEvent.played_on, DateTime))
         return func.strftime(fmt_sqlite, PlayEvent.played_on)
 
     return {
@@ -156,14 +159,14 @@ def broadcasts(
     dims = _dimensions()
     columns = [dims[g][0].label(g) for g in group_by]
     query: Select[Any] = (
-        db.select(*columns, func.count(PlayEvent.id).label("count"))
+        db.select(*columns, func.count().label("count"))
         .where(
             PlayEvent.played.is_(True),
             PlayEvent.played_on >= period.first,
             PlayEvent.played_on <= period.last,
         )
         .group_by(*columns)
-        .order_by(func.count(PlayEvent.id).desc(), *columns)
+        .order_by(func.count().desc(), *columns)
     )
     if any(g in ("topic", "priority") for g in group_by) or _needs_message(filters):
         query = query.join(Message, Message.id == PlayEvent.message_id)
@@ -173,8 +176,12 @@ def broadcasts(
         query = query.where(condition)
     rows = db.session.execute(query.limit(MAX_ROWS + 1)).all()
     report = Report(list(group_by), period, truncated=len(rows) > MAX_ROWS)
-    report.rows = [dict(row._mapping) for row in rows[:MAX_ROWS]]
-    total_query = db.select(func.count(PlayEvent.id)).where(
+    report.rows = [_normalise(dict(row._mapping), group_by) for row in rows[:MAX_ROWS]]
+    if not report.truncated:  # every played event lands in exactly one group
+        report.total = sum(row["count"] for row in report.rows)
+        _label(report)
+        return report
+    total_query = db.select(func.count()).where(
         PlayEvent.played.is_(True),
         PlayEvent.played_on >= period.first,
         PlayEvent.played_on <= period.last,
@@ -187,6 +194,15 @@ def broadcasts(
     report.total = db.session.scalar(total_query) or 0
     _label(report)
     return report
+
+
+def _normalise(row: dict[str, Any], group_by: Sequence[str]) -> dict[str, Any]:
+    """Day and month buckets as ISO dates, whatever the database returned."""
+    for group in group_by:
+        value = row.get(group)
+        if group in ("day", "month") and isinstance(value, datetime | date):
+            row[group] = (value.date() if isinstance(value, datetime) else value).isoformat()
+    return row
 
 
 def _needs_message(filters: dict[str, Any] | None) -> bool:

@@ -11,6 +11,7 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
 
 from .. import scheduling as sched
 from ..extensions import db
@@ -266,6 +267,7 @@ def schedules_touching(area: Area, first: date, last: date) -> list[Schedule]:
                     )
                 ),
             )
+            .options(selectinload(Schedule.message))
             .order_by(Schedule.id)
         )
     )
