@@ -20,7 +20,7 @@ from ..services import accounts
 from ..services.areas import by_code
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from .account import TokenForm, render_tokens
-from .forms import flash_error
+from .forms import as_choices, flash_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,14 +41,16 @@ class CheckboxList(SelectMultipleField):
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
-    roles = CheckboxList(_l("Roles"), choices=[(str(r), lbl) for r, lbl in ROLE_LABELS.items()])
+    roles = CheckboxList(
+        _l("Roles"), choices=as_choices((str(r), lbl) for r, lbl in ROLE_LABELS.items())
+    )
     area_codes = StringField(
         _l("Area codes (operators: their communes; viewers: optional), comma separated"),
         validators=[Optional(), Length(max=2000)],
     )
     review_languages = CheckboxList(
         _l("Approvers: languages they review (none ticked: all)"),
-        choices=[(lang.code, lang.label) for lang in languages.all_languages()],
+        choices=as_choices((lang.code, lang.label) for lang in languages.all_languages()),
     )
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Active"), default=True)

@@ -30,7 +30,7 @@ from ..services import areas
 from ..services.area_import import REQUIRED_COLUMNS, AreaImportError, import_areas
 from ..services.area_levels import Levels
 from ..services.errors import ServiceError
-from .forms import flash_error
+from .forms import as_choices, flash_error
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
@@ -64,7 +64,9 @@ def languages_form(current: list[str]) -> LanguagesForm:
         setattr(
             Form,
             f"language_{index}",
-            SelectField(_l("Language %(n)d", n=index + 1), choices=choices, default=default),
+            SelectField(
+                _l("Language %(n)d", n=index + 1), choices=as_choices(choices), default=default
+            ),
         )
     return Form()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import flash
+from wtforms.fields.choices import SelectChoice
 
 from ..services.errors import ServiceError
 
@@ -21,3 +24,8 @@ def safe_next(target: str | None, default: str) -> str:
 
 def flash_error(error: ServiceError) -> None:
     flash(str(error.message), "error")
+
+
+def as_choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs; labels may be lazy translations."""
+    return [SelectChoice(value, label) for value, label in pairs]

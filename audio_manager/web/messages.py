@@ -34,6 +34,7 @@ from ..production.errors import ProductionError
 from ..services import audit, messages, versions, workflow
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.production_messages import message_for
+from .forms import as_choices
 from .production import PRIORITIES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -54,7 +55,7 @@ STATUS_FILTERS = [
 class MessageForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     topic = StringField(_l("Topic or campaign"), validators=[Optional(), Length(max=120)])
-    priority = SelectField(_l("Priority"), choices=PRIORITIES, default="normal")
+    priority = SelectField(_l("Priority"), choices=as_choices(PRIORITIES), default="normal")
     valid_from = DateTimeLocalField(_l("Valid from"), validators=[Optional()])
     valid_until = DateTimeLocalField(_l("Valid until"), validators=[Optional()])
     revision = HiddenField()

@@ -23,7 +23,7 @@ from ..production.errors import ProductionError
 from ..services import messages, rendering, stock, versions
 from ..services.errors import NotFound, ServiceError
 from ..services.production_messages import message_for
-from .forms import flash_error
+from .forms import as_choices, flash_error
 
 bp = Blueprint("production", __name__)
 
@@ -44,10 +44,12 @@ ENGINES = [
 class StudioForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     topic = StringField(_l("Topic or campaign"), validators=[Optional(), Length(max=120)])
-    priority = SelectField(_l("Priority"), choices=PRIORITIES, default="normal")
+    priority = SelectField(_l("Priority"), choices=as_choices(PRIORITIES), default="normal")
     language = SelectField(_l("Language"))
     script = TextAreaField(_l("Script"), validators=[Optional(), Length(max=20000)])
-    engine = SelectField(_l("Speech engine"), choices=ENGINES, default="", validate_choice=True)
+    engine = SelectField(
+        _l("Speech engine"), choices=as_choices(ENGINES), default="", validate_choice=True
+    )
     speed = DecimalField(
         _l("Speed"), default=1.0, places=2, validators=[Optional(), NumberRange(min=0.5, max=2.0)]
     )
@@ -59,7 +61,9 @@ class RetryForm(FlaskForm):
 
 
 class StockForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("bed", _l("Background bed")), ("chime", _l("Chime"))])
+    kind = SelectField(
+        _l("Kind"), choices=as_choices([("bed", _l("Background bed")), ("chime", _l("Chime"))])
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     licence = StringField(_l("Licence"), validators=[DataRequired(), Length(max=300)])
     make_default = BooleanField(_l("Use as the default"))
@@ -83,7 +87,7 @@ def _refuse(error: Exception) -> None:
 def studio() -> Any:
     """A new message with its first version, from a script or a recording."""
     form = StudioForm()
-    form.language.choices = _language_choices()
+    form.language.choices = as_choices(_language_choices())
     status = 200
     if form.validate_on_submit():
         recording = form.recording.data
