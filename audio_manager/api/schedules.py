@@ -194,10 +194,11 @@ def get_playlist(args: dict[str, Any]) -> Any:
     result = playlists.build(area, args["date"] or local_today(), args["days"])
     if args["format"] != "json":
         return playlist_download(result, args["format"])
-    etag = result.etag()
+    payload = result.payload()
+    etag = playlists.etag_of(payload)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = current_app.json.response(result.payload())
+    response = current_app.json.response(payload)
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

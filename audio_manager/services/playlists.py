@@ -101,11 +101,15 @@ class AreaPlaylists:
         }
 
     def etag(self) -> str:
-        body = json.dumps(self.payload(), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(body.encode()).hexdigest()[:32]
+        return etag_of(self.payload())
 
     def items(self) -> list[sched.PlaylistItem]:
         return [item for playlist in self.playlists for item in playlist.items]
+
+
+def etag_of(payload: dict[str, Any]) -> str:
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
 def item_payload(item: sched.PlaylistItem, names: dict[int, str]) -> dict[str, Any]:

@@ -278,6 +278,8 @@ def _insert(rows: list[dict[str, Any]]) -> set[str]:
         insert(PlayEvent)
         .on_conflict_do_nothing(index_elements=["reported_by_id", "client_event_id"])
         .returning(PlayEvent.client_event_id)
+        # Rows with and without a reason or schedule share one statement (not one per shape).
+        .execution_options(render_nulls=True)
     )
     return set(db.session.scalars(statement, rows))
 

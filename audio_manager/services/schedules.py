@@ -235,6 +235,7 @@ def hamlets_under(areas: Sequence[Area]) -> list[Area]:
         db.session.scalars(
             db.select(Area)
             .where(Area.level == leaf, or_(*(Area.path.startswith(a.path) for a in areas)))
+            .options(selectinload(Area.language_rows))
             .order_by(Area.path)
         )
     )
