@@ -305,11 +305,3 @@ def topics() -> list[str]:
             db.select(Message.topic).where(Message.topic != "").distinct().order_by(Message.topic)
         )
     )
-
-
-def is_pending_for(user: User, message: Message) -> bool:
-    return bool(
-        db.session.scalar(
-            db.select(db.func.count(Message.id)).where(Message.id == message.id, _waiting_for(user))
-        )
-    )

@@ -100,9 +100,6 @@ class AreaPlaylists:
             ],
         }
 
-    def etag(self) -> str:
-        return etag_of(self.payload())
-
     def items(self) -> list[sched.PlaylistItem]:
         return [item for playlist in self.playlists for item in playlist.items]
 

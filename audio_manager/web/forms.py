@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 from flask import flash
 from wtforms.fields.choices import SelectChoice
 
+from ..production.errors import ProductionError
 from ..services.errors import ServiceError
+from ..services.production_messages import message_for
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -22,8 +24,15 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def flash_error(error: ServiceError) -> None:
-    flash(str(error.message), "error")
+def error_text(error: ServiceError | ProductionError) -> str:
+    """The message for a refused action, in the user's language."""
+    if isinstance(error, ProductionError):
+        return message_for(error)
+    return str(error.message)
+
+
+def flash_error(error: ServiceError | ProductionError) -> None:
+    flash(error_text(error), "error")
 
 
 def as_choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:

@@ -33,8 +33,7 @@ from ..models import Role
 from ..production.errors import ProductionError
 from ..services import audit, messages, versions, workflow
 from ..services.errors import ServiceError, ValidationFailed
-from ..services.production_messages import message_for
-from .forms import as_choices
+from .forms import as_choices, error_text
 from .production import PRIORITIES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -120,7 +119,7 @@ def _wants_json() -> bool:
 
 def _refuse(error: ServiceError | ProductionError, status: int | None = None) -> Any:
     db.session.rollback()
-    text = message_for(error) if isinstance(error, ProductionError) else str(error.message)
+    text = error_text(error)
     if _wants_json():
         return jsonify({"error": {"code": error.code, "message": text}}), status or error.status
     flash(text, "error")

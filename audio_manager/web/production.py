@@ -22,7 +22,6 @@ from ..models import RenderJob, Role
 from ..production.errors import ProductionError
 from ..services import messages, rendering, stock, versions
 from ..services.errors import NotFound, ServiceError
-from ..services.production_messages import message_for
 from .forms import as_choices, flash_error
 
 bp = Blueprint("production", __name__)
@@ -74,12 +73,9 @@ def _language_choices() -> list[tuple[str, str]]:
     return [(lang.code, f"{lang.native_name} — {lang.label}") for lang in languages.all_languages()]
 
 
-def _refuse(error: Exception) -> None:
+def _refuse(error: ServiceError | ProductionError) -> None:
     db.session.rollback()
-    if isinstance(error, ProductionError):
-        flash(message_for(error), "error")
-    else:
-        flash_error(error)  # type: ignore[arg-type]
+    flash_error(error)
 
 
 @bp.route("/studio", methods=["GET", "POST"])
