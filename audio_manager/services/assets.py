@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
 from ..extensions import db
 from ..models import Asset
-from ..production.measure import Measurement, measure_file
 from ..production.profiles import Profile, load_profiles
 from ..storage import Storage, make_storage
+
+if TYPE_CHECKING:
+    from ..production.measure import Measurement
 
 
 def build_storage(app: Flask) -> Storage:
@@ -76,7 +79,11 @@ def _finite(value: float | None) -> float | None:
 
 def store_file(path: str | Path, mime: str, measurement: Measurement | None = None) -> Asset:
     """Put the file in storage and return its asset; identical content is stored once."""
-    facts = measurement or measure_file(path)
+    if measurement is None:
+        from ..production.measure import measure_file  # numpy: loaded where audio is stored
+
+        measurement = measure_file(path)
+    facts = measurement
     existing = db.session.scalar(db.select(Asset).where(Asset.sha256 == facts.sha256))
     if existing is not None and storage().exists(existing.storage_key):
         return existing

@@ -13,9 +13,6 @@ from ..extensions import db
 from ..models import JobStatus, RenderJob, Rendition, SourceKind, StockSound, Version
 from ..models.base import utcnow
 from ..production import errors as production_errors
-from ..production.bulletin import bulletin
-from ..production.decode import decode_to_wav
-from ..production.render import RenderAssets, discard, render
 from . import audit
 from .assets import fetch_to, profiles, store_file
 from .context import Actor
@@ -38,7 +35,14 @@ def _stock(kind: str, workdir: Path) -> Path | None:
     return fetch_to(sound.asset, workdir / f"{kind}.audio")
 
 
+# The audio modules load numpy and scipy: imported where a render runs, so that web workers
+# serving pages and playlists stay small.
+
+
 def _source_wav(version: Version, workdir: Path) -> Path:
+    from ..production.bulletin import bulletin
+    from ..production.decode import decode_to_wav
+
     limit = current_app.config["MAX_AUDIO_SECONDS"]
     if version.source_kind == SourceKind.BULLETIN:
         parts = []
@@ -53,6 +57,8 @@ def _source_wav(version: Version, workdir: Path) -> Path:
 def render_version(version: Version) -> list[Rendition]:
     """Render every configured profile for ``version`` and store them. Safe to run again: a
     profile already rendered is replaced by the new result (identical bytes stay one asset)."""
+    from ..production.render import RenderAssets, discard, render
+
     workdir = Path(tempfile.mkdtemp(prefix="am-job-"))
     try:
         source = _source_wav(version, workdir)

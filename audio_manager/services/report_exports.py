@@ -7,10 +7,6 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from .reporting import Report
 
 HEADERS = {
@@ -48,6 +44,8 @@ def report_csv(report: Report) -> bytes:
 
 def report_xlsx(report: Report, per_group: Callable[[str], Report]) -> bytes:
     """The requested grouping first, then one sheet per single grouping (same period)."""
+    from openpyxl import Workbook  # loaded on the first export, not by every web worker
+
     book = Workbook()
     sheet = book.active
     _fill(sheet, "Tổng hợp", report)
@@ -60,6 +58,8 @@ def report_xlsx(report: Report, per_group: Callable[[str], Report]) -> bytes:
 
 
 def _fill(sheet: object, title: str, report: Report) -> None:
+    from openpyxl.styles import Font
+
     header, rows = _table(report)
     sheet.title = title.replace("/", "-")[:31]  # type: ignore[attr-defined]
     sheet.append([f"Lượt phát từ {report.period.first:%d/%m/%Y} đến {report.period.last:%d/%m/%Y}"])  # type: ignore[attr-defined]
@@ -76,6 +76,8 @@ def _fill(sheet: object, title: str, report: Report) -> None:
 
 
 def _widths(sheet: object, rows: Sequence[Sequence[object]]) -> None:
+    from openpyxl.utils import get_column_letter
+
     for index in range(max(len(r) for r in rows)):
         longest = max(len(str(r[index])) for r in rows if index < len(r) and r[index] is not None)
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, longest + 2))  # type: ignore[attr-defined]

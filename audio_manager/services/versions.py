@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,13 +18,14 @@ from flask_babel import lazy_gettext as _l
 from .. import languages
 from ..extensions import db
 from ..models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
-from ..production.decode import decode_to_wav, spool_stream
-from ..production.engines.registry import EngineRegistry
 from . import audit, messages
 from .assets import store_file
 from .context import Actor
 from .errors import Conflict, NotFound, ValidationFailed
 from .rendering import new_job
+
+if TYPE_CHECKING:
+    from ..production.engines.registry import EngineRegistry
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
 MAX_FILENAME = 255
@@ -162,6 +163,8 @@ def create_from_upload(
 ) -> tuple[Version, RenderJob]:
     """Spool the upload (size checked while streaming), validate it by decoding, keep the
     original as the source."""
+    from ..production.decode import decode_to_wav, spool_stream  # numpy: loaded on first use
+
     lang = _language(language)
     config = current_app.config
     spooled = spool_stream(stream, max_bytes=config["MAX_AUDIO_BYTES"])

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import ctypes
 import threading
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import EngineError, EngineUnavailableError
-from ..pcm import wav_bytes
 from .base import HAN, LATIN, Engine, SpeechAudio, Voice
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported when speech is made: listing voices on a page must not load it.
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
@@ -77,6 +80,8 @@ class _Library:
         result = self.lib.espeak_Synth(buffer, len(data) + 1, 0, 1, 0, CHARS_UTF8, None, None)
         if result != EE_OK:
             raise EngineError(f"The offline speech engine failed (error {result}).")
+        import numpy as np
+
         pcm = b"".join(self.chunks)
         self.chunks = []
         return np.frombuffer(pcm, dtype="<i2")
@@ -118,6 +123,10 @@ class EspeakEngine(Engine):
         return VOICES
 
     def synthesize(self, text: str, voice: Voice, speed: float = 1.0) -> SpeechAudio:
+        import numpy as np
+
+        from ..pcm import wav_bytes
+
         rate_wpm = max(MIN_RATE_WPM, min(MAX_RATE_WPM, round(NORMAL_RATE_WPM * speed)))
         with _LOCK:
             lib = _library(self.library_path, self.data_path)

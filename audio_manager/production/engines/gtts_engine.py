@@ -8,14 +8,16 @@ normal reading, which keeps the pitch. Network failures and timeouts become
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import numpy as np
-import requests
-
-from .. import ffmpeg
 from ..errors import EngineError, EngineTimeoutError, EngineUnavailableError
-from ..pcm import wav_bytes
 from .base import HAN, KHMER, LATIN, Engine, SpeechAudio, Voice
+
+if TYPE_CHECKING:
+    import requests
+
+# requests, numpy and ffmpeg are imported when speech is made: listing voices on a page must
+# not load them.
 
 DEFAULT_TIMEOUT_S = 15.0
 OUTPUT_RATE = 24000
@@ -47,6 +49,7 @@ class GTTSEngine(Engine):
         return _decode_mp3(mp3, speed)
 
     def _fetch(self, text: str, voice: Voice) -> bytes:
+        import requests
         from gtts import gTTS
         from gtts.tts import gTTSError
 
@@ -69,6 +72,8 @@ class GTTSEngine(Engine):
     def _classify(
         self, cause: BaseException, response: requests.Response | None
     ) -> EngineUnavailableError | EngineError:
+        import requests
+
         if isinstance(cause, requests.exceptions.Timeout):
             return EngineTimeoutError(
                 f"Google speech did not answer within {self.timeout:g} s.",
@@ -92,6 +97,11 @@ class GTTSEngine(Engine):
 
 def _decode_mp3(mp3: bytes, speed: float) -> SpeechAudio:
     """MP3 bytes to 16-bit mono WAV bytes at 24 kHz, changing tempo when ``speed`` != 1."""
+    import numpy as np
+
+    from .. import ffmpeg
+    from ..pcm import wav_bytes
+
     args = ["-f", "mp3", "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", "-ar", str(OUTPUT_RATE)]
     if abs(speed - 1.0) > 1e-3:
         args += ["-af", f"atempo={speed:.4f}"]
