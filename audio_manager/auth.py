@@ -59,7 +59,8 @@ def csrf_guard() -> None:
 def current_actor() -> Actor:
     from flask_login import current_user
 
-    user = current_user if current_user.is_authenticated else None
+    # The user itself, not the proxy: services read it many times (a batch of plays per event).
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     via = "api" if g.get("api_token") is not None or request.path.startswith("/api/") else "web"
     return Actor(user=user, ip=request.remote_addr, via=via)  # type: ignore[arg-type]
 

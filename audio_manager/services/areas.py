@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_
@@ -43,8 +44,23 @@ def restrict(query: Select, user: User) -> Select:
 
 
 def can_see(user: User, area: Area) -> bool:
+    return visible_paths(user).admits(area)
+
+
+@dataclass(frozen=True)
+class VisiblePaths:
+    """The subtrees a user may see, as path prefixes (``None``: everything); computed once and
+    asked for many areas, e.g. every event of a batch of plays."""
+
+    prefixes: tuple[str, ...] | None
+
+    def admits(self, area: Area) -> bool:
+        return self.prefixes is None or area.path.startswith(self.prefixes)
+
+
+def visible_paths(user: User) -> VisiblePaths:
     scope = scope_of(user)
-    return scope is None or any(area.path.startswith(root.path) for root in scope)
+    return VisiblePaths(None if scope is None else tuple(root.path for root in scope))
 
 
 def get_visible(user: User, area_id: int) -> Area:

@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import scheduling as sched
+from ..bulk import insert_rows
 from ..extensions import db
 from ..models import Area, PlayEvent, Schedule, Variant, Version, VersionStatus
 from ..models.base import utcnow
@@ -75,7 +74,8 @@ def _parse_time(value: Any) -> datetime | None:
 class _Lookups:
     """Everything a batch refers to, fetched once."""
 
-    def __init__(self, events: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, events: Sequence[dict[str, Any]], actor: Actor) -> None:
+        self.visible = area_service.visible_paths(actor.user) if actor.user is not None else None
         hamlet_ids = {e.get("hamlet_id") for e in events if isinstance(e.get("hamlet_id"), int)}
         codes = {e.get("area") for e in events if isinstance(e.get("area"), str)}
         version_ids = {e.get("version_id") for e in events if isinstance(e.get("version_id"), int)}
@@ -112,7 +112,8 @@ class _Lookups:
             if schedule_ids
             else {}
         )
-        self.leaf = Levels.from_config().leaf
+        self.level_order = Levels.from_config()
+        self.leaf = self.level_order.leaf
         self._recurrences: dict[int, sched.Recurrence] = {}
         ancestor_ids = {
             i for a in [*self.areas.values(), *self.by_code.values()] for i in a.ancestor_ids()
@@ -130,7 +131,7 @@ class _Lookups:
     def rollup(self, hamlet: Area) -> dict[str, int | None]:
         """The hamlet's ancestors by position: the top level ("province"), the level just above
         the hamlet ("commune"), and any level between ("district", optional)."""
-        levels = Levels.from_config()
+        levels = self.level_order
         found: dict[str, int | None] = {
             "commune_id": None,
             "district_id": None,
@@ -190,7 +191,7 @@ def _check(
         return reject("unknown_area", _l("Unknown hamlet."))
     if hamlet.level != lookups.leaf:
         return reject("not_a_hamlet", _l("Plays are confirmed per hamlet."))
-    if actor.user is None or not area_service.can_see(actor.user, hamlet):
+    if actor.user is None or lookups.visible is None or not lookups.visible.admits(hamlet):
         return reject("out_of_scope", _l("This hamlet is outside your areas."))
     version = lookups.versions.get(event.get("version_id"))
     if version is None:
@@ -239,7 +240,7 @@ def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
             _l("At most %(n)d events per batch.", n=MAX_BATCH), code="batch_too_large"
         )
     now = utcnow()
-    lookups = _Lookups([e for e in events if isinstance(e, dict)])
+    lookups = _Lookups([e for e in events if isinstance(e, dict)], actor)
     batch = Batch()
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -270,18 +271,13 @@ def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
 
 def _insert(rows: list[dict[str, Any]]) -> set[str]:
     """Insert, skipping events already recorded; returns the client ids actually inserted."""
-    if not rows:
-        return set()
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(PlayEvent)
-        .on_conflict_do_nothing(index_elements=["reported_by_id", "client_event_id"])
-        .returning(PlayEvent.client_event_id)
-        # Rows with and without a reason or schedule share one statement (not one per shape).
-        .execution_options(render_nulls=True)
+    inserted = insert_rows(
+        PlayEvent.__table__,
+        rows,
+        conflict=("reported_by_id", "client_event_id"),
+        returning="client_event_id",
     )
-    return set(db.session.scalars(statement, rows))
+    return set(inserted)
 
 
 CSV_COLUMNS = ("id", "hamlet_id", "played_at", "version_id", "played", "reason", "schedule_id")

@@ -1,0 +1,85 @@
+"""Inserting many rows in one statement, skipping or merging the ones that already exist.
+
+PostgreSQL gets ``INSERT ... SELECT * FROM unnest(array, array, ...)``: one short statement
+with one array parameter per column, whatever the number of rows. (A multi-row VALUES list
+makes a statement thousands of placeholders long, which the driver re-parses on every call:
+that cost more than the insert itself.) SQLite gets the same INSERT ... ON CONFLICT through
+SQLAlchemy's multi-row VALUES, which it handles well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .extensions import db
+
+
+def insert_rows(
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Sequence[str],
+    add_on_conflict: Sequence[str] = (),
+    returning: str | None = None,
+) -> list[Any]:
+    """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction.
+
+    A row whose ``conflict`` columns match an existing row (a unique index) is skipped, or,
+    with ``add_on_conflict``, those columns of the existing row are increased by the new values
+    (then no two rows may share their ``conflict`` values, and rows sorted by them keep
+    concurrent writers from deadlocking). Column defaults are not applied: give every column.
+    Returns the ``returning`` column of the rows actually inserted (or merged).
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _insert_unnest(table, rows, columns, conflict, add_on_conflict, returning)
+    statement = sqlite_insert(table)
+    if add_on_conflict:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(conflict),
+            set_={name: table.c[name] + statement.excluded[name] for name in add_on_conflict},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning is None:
+        db.session.execute(statement, list(rows))
+        return []
+    return list(db.session.scalars(statement.returning(table.c[returning]), list(rows)))
+
+
+def _insert_unnest(
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    columns: list[str],
+    conflict: Sequence[str],
+    add_on_conflict: Sequence[str],
+    returning: str | None,
+) -> list[Any]:
+    dialect = db.session.get_bind().dialect
+    params: dict[str, list[Any]] = {}
+    casts = []
+    for index, name in enumerate(columns):
+        column_type = table.c[name].type
+        process = column_type.bind_processor(dialect)
+        values = [row[name] for row in rows]
+        params[f"p{index}"] = [process(v) for v in values] if process else values
+        casts.append(f"CAST(:p{index} AS {column_type.compile(dialect=dialect)}[])")
+    names = ", ".join(columns)
+    if add_on_conflict:
+        merge = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in add_on_conflict)
+        action = f"DO UPDATE SET {merge}"
+    else:
+        action = "DO NOTHING"
+    sql = (
+        f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({', '.join(casts)}) "
+        f"ON CONFLICT ({', '.join(conflict)}) {action}"
+        + (f" RETURNING {returning}" if returning else "")
+    )
+    result = db.session.execute(text(sql), params)
+    return list(result.scalars()) if returning else []
