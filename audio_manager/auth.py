@@ -7,9 +7,9 @@ from typing import Any
 from flask import Flask, g, request
 from flask_wtf.csrf import generate_csrf
 
-from .extensions import csrf, db, login_manager
+from .extensions import csrf, login_manager
 from .models import User
-from .services import accounts
+from .services import accounts, token_auth
 from .services.context import Actor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -30,7 +30,7 @@ def load_session_user(user_id: str) -> User | None:
     raw_id, _, session_token = user_id.partition(":")
     if not raw_id.isdigit():
         return None
-    user = db.session.get(User, int(raw_id))
+    user = accounts.request_user(int(raw_id))
     if user is None or not user.active or user.session_token != session_token:
         return None
     return user
@@ -41,7 +41,7 @@ def load_token_user(_request: Any) -> User | None:
     value = bearer_value()
     if value is None:
         return None
-    token, error = accounts.verify_token(value)
+    token, error = token_auth.verify_token(value)
     if token is None:
         g.token_error = error
         return None

@@ -248,6 +248,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Profiles every version is rendered into, comma separated.",
     ),
     Setting(
+        "PLAYLIST_CACHE_MB",
+        "PLAYLIST_CACHE_MB",
+        float,
+        lambda: 16.0,
+        "Memory each web process may use to keep built playlists (0 turns the cache off).",
+    ),
+    Setting(
         "PROFILES_FILE",
         "PROFILES_FILE",
         str,

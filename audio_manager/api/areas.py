@@ -67,7 +67,7 @@ def _parent(value: str) -> Area:
 
 @blp.route("/areas")
 @authenticated
-@blp.arguments(AreaQuerySchema, location="query")
+@blp.arguments(AreaQuerySchema(), location="query")
 @blp.response(200, AreaListSchema)
 def list_areas(args: dict[str, Any]) -> Any:
     """List areas the caller may see, filtered by level, parent and code."""

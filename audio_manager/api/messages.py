@@ -108,7 +108,7 @@ class AuditSchema(ma.Schema):
 
 @blp.route("/messages")
 @roles(*READERS)
-@blp.arguments(MessageQuery, location="query")
+@blp.arguments(MessageQuery(), location="query")
 @blp.response(200, MessageList)
 def list_messages(args: dict[str, Any]) -> Any:
     """Messages, newest first, with each language's latest and current version."""
@@ -126,7 +126,7 @@ def list_messages(args: dict[str, Any]) -> Any:
 
 @blp.route("/messages", methods=["POST"])
 @roles(*EDITORS)
-@blp.arguments(MessageSchema)
+@blp.arguments(MessageSchema())
 @blp.response(201, MessageDetail)
 def create_message(data: dict[str, Any]) -> Any:
     """Create a message (title, topic, priority, validity window)."""
@@ -152,7 +152,7 @@ def get_message(message_id: int) -> Any:
 
 @blp.route("/messages/<int:message_id>", methods=["PATCH"])
 @roles(*EDITORS)
-@blp.arguments(MessageUpdate)
+@blp.arguments(MessageUpdate())
 @blp.response(200, MessageDetail)
 def update_message(data: dict[str, Any], message_id: int) -> Any:
     """Edit a message; send the `revision` you read (409 `stale` if it changed meanwhile)."""
@@ -172,7 +172,7 @@ def update_message(data: dict[str, Any], message_id: int) -> Any:
 
 @blp.route("/messages/<int:message_id>", methods=["DELETE"])
 @roles(Role.APPROVER, Role.ADMIN)
-@blp.arguments(RetireBody)
+@blp.arguments(RetireBody())
 @blp.response(200, MessageDetail)
 def retire_message(data: dict[str, Any], message_id: int) -> Any:
     """Retire a whole message (kept in history, never played again)."""
@@ -204,7 +204,7 @@ def _move(name: str, version_id: int, data: dict[str, Any]) -> Any:
 
 @blp.route("/versions/<int:version_id>/submit", methods=["POST"])
 @roles(*EDITORS)
-@blp.arguments(Decision)
+@blp.arguments(Decision())
 @blp.response(200, VersionSchema)
 def submit_version(data: dict[str, Any], version_id: int) -> Any:
     """Submit a draft for approval."""
@@ -213,7 +213,7 @@ def submit_version(data: dict[str, Any], version_id: int) -> Any:
 
 @blp.route("/versions/<int:version_id>/approve", methods=["POST"])
 @roles(Role.APPROVER)
-@blp.arguments(Decision)
+@blp.arguments(Decision())
 @blp.response(200, VersionSchema)
 def approve_version(data: dict[str, Any], version_id: int) -> Any:
     """Approve a pending version: it becomes the current one of its language."""
@@ -222,7 +222,7 @@ def approve_version(data: dict[str, Any], version_id: int) -> Any:
 
 @blp.route("/versions/<int:version_id>/reject", methods=["POST"])
 @roles(Role.APPROVER)
-@blp.arguments(Decision)
+@blp.arguments(Decision())
 @blp.response(200, VersionSchema)
 def reject_version(data: dict[str, Any], version_id: int) -> Any:
     """Reject a pending version; `reason` is required."""
@@ -231,7 +231,7 @@ def reject_version(data: dict[str, Any], version_id: int) -> Any:
 
 @blp.route("/versions/<int:version_id>/retire", methods=["POST"])
 @roles(Role.APPROVER, Role.ADMIN)
-@blp.arguments(Decision)
+@blp.arguments(Decision())
 @blp.response(200, VersionSchema)
 def retire_version(data: dict[str, Any], version_id: int) -> Any:
     """Retire an approved version (it stops playing)."""
@@ -240,7 +240,7 @@ def retire_version(data: dict[str, Any], version_id: int) -> Any:
 
 @blp.route("/versions/<int:version_id>/restore", methods=["POST"])
 @roles(*EDITORS)
-@blp.arguments(Decision)
+@blp.arguments(Decision())
 @blp.response(201, VersionSchema)
 def restore_version(data: dict[str, Any], version_id: int) -> Any:
     """Make a new draft that copies an old version."""

@@ -117,7 +117,7 @@ def create_version(message_id: int) -> Any:
 
 @blp.route("/messages/<int:message_id>/bulletins", methods=["POST"])
 @roles(*PRODUCERS)
-@blp.arguments(BulletinRequest)
+@blp.arguments(BulletinRequest())
 @blp.response(202, CreatedVersion)
 def create_bulletin(data: dict[str, Any], message_id: int) -> Any:
     """A bulletin: other versions joined in order with a gap (e.g. Kinh, Hoa, Khmer)."""
@@ -138,7 +138,7 @@ def get_version(version_id: int) -> Any:
 
 @blp.route("/versions/<int:version_id>", methods=["PATCH"])
 @roles(*PRODUCERS)
-@blp.arguments(SpeechEdit)
+@blp.arguments(SpeechEdit())
 @blp.response(202, CreatedVersion)
 def edit_version(data: dict[str, Any], version_id: int) -> Any:
     """Re-speak a draft. A submitted version is immutable (409 `immutable_version`)."""

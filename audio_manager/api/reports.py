@@ -11,9 +11,9 @@ from flask_smorest import Blueprint
 
 from ..access import roles
 from ..models import Role
+from ..services import areas, report_exports, reporting
 from ..services import compliance as compliance_service
-from ..services import report_exports, reporting
-from .schedules import local_today, playlist_area
+from .schedules import local_today
 
 blp = Blueprint("api_reports", __name__, description="Broadcast counts and compliance")
 
@@ -93,7 +93,7 @@ def report_json(report: reporting.Report) -> dict[str, Any]:
 
 @blp.route("/reports/broadcasts")
 @roles(*READERS)
-@blp.arguments(ReportQuery, location="query")
+@blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Counts of confirmed broadcasts; CSV and XLSX give the same")
 def broadcasts(args: dict[str, Any]) -> Any:
     """Confirmed broadcasts in a period (local days), grouped by up to three of: province,
@@ -108,11 +108,11 @@ def broadcasts(args: dict[str, Any]) -> Any:
 
 @blp.route("/reports/compliance")
 @roles(*READERS)
-@blp.arguments(ComplianceQuery, location="query")
+@blp.arguments(ComplianceQuery(), location="query")
 @blp.response(200, description="Scheduled versus confirmed, per area and language")
 def compliance(args: dict[str, Any]) -> Any:
     """Scheduled and confirmed broadcasts per area and language, and what was not played."""
-    area = playlist_area(args["area"])
+    area = areas.visible_by_code(current_user, args["area"])
     result = compliance_service.compliance(current_user, area, period_from(args))
     return {
         "area": {"id": area.id, "code": area.code, "name": area.name},

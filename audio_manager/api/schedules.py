@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -16,8 +16,8 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..services import areas, messages, playlists, plays, schedules, versions
-from ..services.errors import NotFound, ValidationFailed
+from ..services import messages, playlists, plays, schedules, versions
+from ..services.errors import ValidationFailed
 from .downloads import playlist_download
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
@@ -102,7 +102,7 @@ def _pinned(data: dict[str, Any]) -> Any:
 
 @blp.route("/schedules")
 @roles(*READERS)
-@blp.arguments(ScheduleQuery, location="query")
+@blp.arguments(ScheduleQuery(), location="query")
 @blp.response(200, ScheduleSchema(many=True))
 def list_schedules(args: dict[str, Any]) -> Any:
     """Schedules (newest first), by message or active on a day."""
@@ -115,7 +115,7 @@ def list_schedules(args: dict[str, Any]) -> Any:
 
 @blp.route("/schedules", methods=["POST"])
 @roles(*EDITORS)
-@blp.arguments(ScheduleSchema)
+@blp.arguments(ScheduleSchema())
 @blp.response(201, ScheduleSchema)
 def create_schedule(data: dict[str, Any]) -> Any:
     """Schedule a message in areas, at times of day, on a recurrence (Asia/Ho_Chi_Minh)."""
@@ -141,7 +141,7 @@ def get_schedule(schedule_id: int) -> Any:
 
 @blp.route("/schedules/<int:schedule_id>", methods=["PUT"])
 @roles(*EDITORS)
-@blp.arguments(ScheduleSchema)
+@blp.arguments(ScheduleSchema())
 @blp.response(200, ScheduleSchema)
 def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Replace a schedule's areas, times and recurrence; send `revision` to detect conflicts."""
@@ -162,20 +162,13 @@ def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
 
 @blp.route("/schedules/<int:schedule_id>", methods=["DELETE"])
 @roles(*EDITORS)
-@blp.arguments(CancelSchema)
+@blp.arguments(CancelSchema())
 @blp.response(200, ScheduleSchema)
 def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Cancel a schedule (kept in history)."""
     schedule = schedules.cancel(current_actor(), schedules.get(schedule_id), reason=data["reason"])
     db.session.commit()
     return schedule
-
-
-def playlist_area(code: str) -> Any:
-    area = areas.by_code(code)
-    if area is None or not areas.can_see(current_user, area):
-        raise NotFound(_("Unknown area: %(code)s", code=code), code="unknown_area")
-    return area
 
 
 def local_today() -> date:
@@ -186,20 +179,19 @@ def local_today() -> date:
 
 @blp.route("/playlists")
 @roles(*READERS)
-@blp.arguments(PlaylistQuery, location="query")
+@blp.arguments(PlaylistQuery(), location="query")
 @blp.response(200, description="The playlist; `format` gives M3U8, ZIP, iCalendar or HTML")
 def get_playlist(args: dict[str, Any]) -> Any:
     """The playlist of an area for one or more days. JSON carries an ETag (If-None-Match: 304)."""
-    area = playlist_area(args["area"])
-    result = playlists.build(area, args["date"] or local_today(), args["days"])
+    result = playlists.for_code(
+        current_user, args["area"], args["date"] or local_today(), args["days"]
+    )
     if args["format"] != "json":
         return playlist_download(result, args["format"])
-    payload = result.payload()
-    etag = playlists.etag_of(payload)
-    if request.if_none_match.contains(etag):
-        return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = current_app.json.response(payload)
-    response.set_etag(etag)
+    if request.if_none_match.contains(result.etag):
+        return Response(status=304, headers={"ETag": f'"{result.etag}"'})
+    response = Response(result.json_body, mimetype="application/json")
+    response.set_etag(result.etag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

@@ -4,6 +4,7 @@ from .accounts import ApiToken, ApprovalLanguage, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
 from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
+from .data_versions import DataVersion
 from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
 from .plays import PlayEvent
 from .schedules import Schedule, ScheduleTarget
@@ -16,6 +17,7 @@ __all__ = [
     "Asset",
     "AuditEvent",
     "BulletinPart",
+    "DataVersion",
     "JobStatus",
     "Message",
     "PlayEvent",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_
@@ -43,7 +44,12 @@ def restrict(query: Select, user: User) -> Select:
     return query.where(or_(*(Area.path.startswith(area.path) for area in scope)))
 
 
-def can_see(user: User, area: Area) -> bool:
+class HasPath(Protocol):
+    @property
+    def path(self) -> str: ...
+
+
+def can_see(user: User, area: HasPath) -> bool:
     return visible_paths(user).admits(area)
 
 
@@ -54,7 +60,7 @@ class VisiblePaths:
 
     prefixes: tuple[str, ...] | None
 
-    def admits(self, area: Area) -> bool:
+    def admits(self, area: HasPath) -> bool:
         return self.prefixes is None or area.path.startswith(self.prefixes)
 
 
@@ -72,6 +78,18 @@ def get_visible(user: User, area_id: int) -> Area:
 
 def by_code(code: str) -> Area | None:
     return db.session.scalar(db.select(Area).where(Area.code == code))
+
+
+def unknown_code(code: str) -> NotFound:
+    """Unknown and out-of-scope codes get the same answer: nothing about hidden areas leaks."""
+    return NotFound(_l("Unknown area: %(code)s", code=code), code="unknown_area")
+
+
+def visible_by_code(user: User, code: str) -> Area:
+    area = by_code(code)
+    if area is None or not can_see(user, area):
+        raise unknown_code(code)
+    return area
 
 
 def roots_for(user: User) -> list[Area]:

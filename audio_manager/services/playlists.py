@@ -1,4 +1,10 @@
-"""Playlists for an area and days: derived from schedules, versions and areas, never stored."""
+"""Playlists for an area and days: derived from schedules, versions and areas, never stored.
+
+Built playlists are kept in a per-process cache keyed by (area, days, the database's playlist
+data version): any committed change to what playlists are made of moves the version on, so a
+cached playlist is never stale, and a device polling with If-None-Match costs a few small
+queries.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import languages
 from .. import scheduling as sched
 from ..extensions import db
-from ..models import Area, Message, Rendition, Variant, Version, VersionStatus
+from ..lru import SizedLRU
+from ..models import Area, Message, Rendition, User, Variant, Version, VersionStatus
+from . import areas as area_service
+from . import data_versions
 from .errors import ValidationFailed
 from .schedules import hamlet_input, hamlet_paths, hamlets_under, schedule_input, schedules_touching
 
@@ -81,11 +92,35 @@ def playable_inputs(
     return messages, versions, current
 
 
+@dataclass(frozen=True)
+class AreaRef:
+    """The area a playlist is for, as plain values (playlists outlive the request's session)."""
+
+    id: int
+    code: str | None
+    name: str
+    path: str
+
+    @classmethod
+    def of(cls, area: Area) -> AreaRef:
+        return cls(area.id, area.code, area.name, area.path)
+
+
 @dataclass
 class AreaPlaylists:
-    area: Area
+    area: AreaRef
     hamlets: dict[int, sched.Hamlet]
     playlists: list[sched.Playlist]
+
+    @cached_property
+    def json_body(self) -> bytes:
+        """The JSON document, keys sorted so equal playlists give equal bytes."""
+        payload = self.payload()
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+    @cached_property
+    def etag(self) -> str:
+        return hashlib.sha256(self.json_body).hexdigest()[:32]
 
     def payload(self) -> dict[str, Any]:
         names = {h.id: h.name for h in self.hamlets.values()}
@@ -104,11 +139,6 @@ class AreaPlaylists:
         return [item for playlist in self.playlists for item in playlist.items]
 
 
-def etag_of(payload: dict[str, Any]) -> str:
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()[:32]
-
-
 def item_payload(item: sched.PlaylistItem, names: dict[int, str]) -> dict[str, Any]:
     data = asdict(item)
     data["at"] = item.at.isoformat()
@@ -117,10 +147,62 @@ def item_payload(item: sched.PlaylistItem, names: dict[int, str]) -> dict[str, A
     return data
 
 
-def build(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
-    """Every day's playlist for the hamlets at or below ``area``."""
+def cache() -> SizedLRU[AreaPlaylists | AreaRef]:
+    return current_app.extensions["audio_manager.playlist_cache"]
+
+
+def for_code(user: User, code: str, first_day: date, days: int = 1) -> AreaPlaylists:
+    """The playlists of the area with this code, when ``user`` may see it (what a device asks
+    for). Two small queries when nothing has changed: the user's token and the data version."""
+    _check_days(days)
+    version = data_versions.current(data_versions.PLAYLISTS)
+    area = _area_by_code(code, version)
+    if area is None or not area_service.can_see(user, area):
+        raise area_service.unknown_code(code)
+    return _cached(area, first_day, days, version)
+
+
+def for_area(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
+    """The playlists of ``build``, from the cache when nothing they depend on has changed."""
+    _check_days(days)
+    return _cached(
+        AreaRef.of(area), first_day, days, data_versions.current(data_versions.PLAYLISTS)
+    )
+
+
+def _area_by_code(code: str, version: int) -> AreaRef | None:
+    key = ("area", code, version)
+    found = cache().get(key)
+    if isinstance(found, AreaRef):
+        return found
+    area = area_service.by_code(code)
+    if area is None:
+        return None  # unknown codes are not kept
+    ref = AreaRef.of(area)
+    if not data_versions.wrote():
+        cache().put(key, ref, 512)
+    return ref
+
+
+def _cached(area: AreaRef, first_day: date, days: int, version: int) -> AreaPlaylists:
+    key = ("playlists", area.id, first_day, days, version)
+    found = cache().get(key)
+    if isinstance(found, AreaPlaylists):
+        return found
+    built = build(db.session.get(Area, area.id), first_day, days)
+    if not data_versions.wrote():  # what a writing transaction reads may never be committed
+        cache().put(key, built, 3 * len(built.json_body) + 2048)  # objects outweigh JSON
+    return built
+
+
+def _check_days(days: int) -> None:
     if not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(_l("Ask for 1 to %(n)d days.", n=MAX_DAYS), code="bad_days")
+
+
+def build(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
+    """Every day's playlist for the hamlets at or below ``area`` (read from the database)."""
+    _check_days(days)
     last = first_day + timedelta(days=days - 1)
     hamlets = {a.id: hamlet_input(a) for a in hamlets_under([area])}
     schedules = schedules_touching(area, first_day, last) if hamlets else []
@@ -143,4 +225,4 @@ def build(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
         )
         for offset in range(days)
     ]
-    return AreaPlaylists(area, hamlets, playlists)
+    return AreaPlaylists(AreaRef.of(area), hamlets, playlists)

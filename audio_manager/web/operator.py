@@ -66,7 +66,7 @@ def _confirmed(day: date, items: list[sched.PlaylistItem]) -> dict[str, PlayEven
 @roles(*OPERATORS)
 def today() -> Any:
     area, day = _area(), _day()
-    result = playlists.build(area, day)
+    result = playlists.for_area(area, day)
     items = result.items()
     return render_template(
         "operator/today.html",
@@ -85,7 +85,7 @@ def today() -> Any:
 def confirm() -> Any:
     """Confirm items: one (played or not, with a reason) or every unconfirmed one at once."""
     area, day = _area(), _day()
-    items = playlists.build(area, day).items()
+    items = playlists.for_area(area, day).items()
     wanted = request.form.getlist("item")  # "index" values; "all" confirms every ok item
     played = request.form.get("played", "1") == "1"
     reason = request.form.get("reason", "").strip() or None

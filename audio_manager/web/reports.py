@@ -11,9 +11,9 @@ from flask_login import current_user
 from .. import languages
 from ..access import roles
 from ..api.reports import READERS, drill_filters, period_from
-from ..api.schedules import local_today, playlist_area
+from ..api.schedules import local_today
+from ..services import areas, reporting
 from ..services import compliance as compliance_service
-from ..services import reporting
 from ..services.area_levels import Levels
 from . import charts
 
@@ -85,11 +85,9 @@ def compliance() -> Any:
     args = _args()
     code = request.args.get("area")
     if not code:
-        from ..services import areas
-
         roots = areas.roots_for(current_user)
         code = roots[0].code if roots else ""
-    area = playlist_area(code or "")
+    area = areas.visible_by_code(current_user, code or "")
     result = compliance_service.compliance(current_user, area, period_from(args))
     return render_template(
         "reports/compliance.html",
