@@ -117,3 +117,36 @@ def test_cli_creates_lists_and_revokes_tokens(app, app_ctx) -> None:
     db.session.expire_all()
     assert db.session.get(ApiToken, token_id).revoked_at is not None
     assert runner.invoke(args=["tokens", "create", "ghost", "x"]).exit_code != 0
+
+
+def test_cached_tokens_follow_changes_made_anywhere(app, app_ctx, client, token_for) -> None:
+    """Tokens are kept in a per-process cache; a change from another process (plain SQL on
+    another connection) still takes effect on the very next request."""
+    make_user("approver", Role.APPROVER)
+    token = token_for("approver")
+    assert client.get("/api/v1/me", headers=bearer(token)).json["roles"] == ["approver"]
+    other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    user_id = db.session.scalar(sa.select(ApiToken.user_id))
+    with other.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO user_roles (user_id, role) VALUES (:u, 'viewer')"), {"u": user_id}
+        )
+    assert client.get("/api/v1/me", headers=bearer(token)).json["roles"] == ["approver", "viewer"]
+    with other.begin() as conn:
+        conn.execute(sa.text("UPDATE api_tokens SET revoked_at = CURRENT_TIMESTAMP"))
+    other.dispose()
+    response = client.get("/api/v1/me", headers=bearer(token))
+    assert response.status_code == 401 and response.json["error"]["code"] == "token_revoked"
+
+
+def test_using_a_token_touches_it_without_emptying_the_cache(app_ctx, client, token_for) -> None:
+    from audio_manager.services import data_versions
+
+    make_user("viewer", Role.VIEWER)
+    token = token_for("viewer")
+    db.session.rollback()
+    before = data_versions.current(data_versions.ACCOUNTS)
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    db.session.rollback()
+    assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None
+    assert data_versions.current(data_versions.ACCOUNTS) == before
