@@ -308,6 +308,20 @@ def import_plays_command(path: Path, username: str) -> None:
     click.echo(f"{batch.counts['created']} created, {batch.counts['duplicate']} duplicates")
 
 
+@playlists_cli.command("rebuild-counts")
+def rebuild_counts_command() -> None:
+    """Make the daily play counts that reports add up again from the play events (they are
+    kept at every insert; run this after loading events into the table by other means)."""
+    from .models import HamletPlayCount, PlayCount
+    from .services import play_counts
+
+    play_counts.rebuild()
+    db.session.commit()
+    for model in (PlayCount, HamletPlayCount):
+        rows = db.session.scalar(db.select(db.func.count()).select_from(model))
+        click.echo(f"{model.__tablename__}: {rows} rows")
+
+
 def register(app: Flask) -> None:
     for group in (users_cli, tokens_cli, areas_cli, demo_cli, audio_cli, jobs_cli, playlists_cli):
         app.cli.add_command(group)

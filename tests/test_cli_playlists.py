@@ -50,3 +50,21 @@ def test_cli_prints_playlists_and_imports_plays(app, app_ctx, tmp_path) -> None:
         (True, False, "import"),
         (False, False, "import"),
     ]
+
+
+def test_cli_rebuilds_the_play_counts(app, app_ctx, tmp_path) -> None:
+    from audio_manager.models import HamletPlayCount
+    from audio_manager.services import plays
+
+    w = world(tmp_path)
+    hamlet = db.session.scalar(sa.select(Area.id).where(Area.name == "Ấp An Hai"))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    event = {"id": "r1", "hamlet_id": hamlet, "played_at": now, "version_id": w["kinh"].id}
+    plays.record(actor(w["operator"]), [event], source="device")
+    db.session.commit()
+    db.session.execute(sa.delete(HamletPlayCount))  # as if events had been loaded with COPY
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["playlists", "rebuild-counts"])
+    assert result.exit_code == 0, result.output
+    assert "hamlet_play_counts: 1 rows" in result.output
+    assert db.session.scalar(sa.select(HamletPlayCount.plays)) == 1

@@ -6,6 +6,7 @@ from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
 from .data_versions import DataVersion
 from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
+from .play_counts import HamletPlayCount, PlayCount
 from .plays import PlayEvent
 from .schedules import Schedule, ScheduleTarget
 
@@ -18,8 +19,10 @@ __all__ = [
     "AuditEvent",
     "BulletinPart",
     "DataVersion",
+    "HamletPlayCount",
     "JobStatus",
     "Message",
+    "PlayCount",
     "PlayEvent",
     "Priority",
     "RenderJob",

@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func
-
 from .. import scheduling as sched
 from ..extensions import db
 from ..models import Area, AreaLanguage, Message, PlayEvent, User
+from . import count_sources
 from .area_levels import Levels
-from .reporting import Period, scope_condition
+from .reporting import Period
 from .schedules import recurrence_of, schedules_touching
 
 MAX_MISSED = 500
@@ -56,26 +55,11 @@ class Compliance:
         return round(100 * self.confirmed / self.scheduled, 1) if self.scheduled else None
 
 
-def _row_column(area: Area, levels: Levels) -> tuple[str, Any]:
-    """Rows are hamlets inside a commune, communes anywhere above."""
-    if area.level == levels.order[-2]:
-        return levels.leaf, PlayEvent.area_id
-    return levels.order[-2], PlayEvent.commune_id
-
-
-def _area_condition(area: Area, levels: Levels) -> Any:
-    if area.level == levels.top:
-        return PlayEvent.province_id == area.id
-    if area.level == levels.order[-2]:
-        return PlayEvent.commune_id == area.id
-    if area.level == levels.leaf:
-        return PlayEvent.area_id == area.id
-    return PlayEvent.district_id == area.id
-
-
 def compliance(user: User, area: Area, period: Period) -> Compliance:
     levels = Levels.from_config()
-    row_level, row_column = _row_column(area, levels)
+    # Rows are hamlets inside a commune, communes anywhere above.
+    row_level = levels.leaf if area.level == levels.order[-2] else levels.order[-2]
+    row_group = "hamlet" if row_level == levels.leaf else "commune"
     hamlets = db.session.execute(
         db.select(Area.id, Area.path, AreaLanguage.language)
         .join(AreaLanguage, AreaLanguage.area_id == Area.id)
@@ -100,23 +84,22 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         reached = {pair for row in schedule.target_rows for pair in under.get(row.area_id, ())}
         for hamlet_id, language in reached:
             scheduled[(row_of[hamlet_id], language)] += len(plays)
-    base = [
-        PlayEvent.played_on >= period.first,
-        PlayEvent.played_on <= period.last,
-        _area_condition(area, levels),
-    ]
-    condition = scope_condition(user)
-    if condition is not None:
-        base.append(condition)
+    area_column = count_sources.area_column(area)
+    source = count_sources.choose(user, {row_group, "language"}, {"unscheduled", area_column})
+    row_column, language = source.dimension(row_group), source.column("language")
     counted = db.session.execute(
-        db.select(row_column, PlayEvent.language, PlayEvent.played, func.count())
-        .where(*base, PlayEvent.unscheduled.is_(False))
-        .group_by(row_column, PlayEvent.language, PlayEvent.played)
+        db.select(row_column, language, source.plays, source.misses)
+        .where(
+            *_in(source, area, area_column, period, user), source.column("unscheduled").is_(False)
+        )
+        .group_by(row_column, language)
     ).all()
     confirmed: Counter[tuple[int, str]] = Counter()
     not_played: Counter[tuple[int, str]] = Counter()
-    for area_id, language, played, count in counted:
-        (confirmed if played else not_played)[(area_id, language)] += count
+    for area_id, lang, played, missed in counted:
+        confirmed[(area_id, lang)] += played
+        not_played[(area_id, lang)] += missed
+    events = count_sources.events()
     keys = set(scheduled) | set(confirmed) | set(not_played)
     names = dict(
         db.session.execute(
@@ -145,7 +128,7 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         .join(Area, Area.id == PlayEvent.area_id)
         .join(Message, Message.id == PlayEvent.message_id)
         .where(
-            *base,
+            *_in(events, area, area_column, period, user),
             PlayEvent.played.is_(False),
             # Bounds on played_at too, so the ordered scan starts at the period.
             PlayEvent.played_at >= _local_midnight(period.first),
@@ -165,6 +148,16 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         for row in missed
     ]
     return report
+
+
+def _in(
+    source: count_sources.CountSource, area: Area, area_column: str, period: Period, user: User
+) -> list[Any]:
+    """The rows of ``source`` in the period, in ``area`` and in the user's areas."""
+    day = source.column("played_on")
+    found = [day >= period.first, day <= period.last, source.column(area_column) == area.id]
+    condition = count_sources.scope_condition(user, source)
+    return found if condition is None else [*found, condition]
 
 
 def _local_midnight(day: date) -> datetime:

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Area, PlayEvent, Schedule, Variant, Version, VersionStatus
 from ..models.base import utcnow
 from . import areas as area_service
-from . import audit
+from . import audit, play_counts
 from .area_levels import Levels
 from .context import Actor
 from .errors import ValidationFailed
@@ -129,21 +129,18 @@ class _Lookups:
         )
 
     def rollup(self, hamlet: Area) -> dict[str, int | None]:
-        """The hamlet's ancestors by position: the top level ("province"), the level just above
-        the hamlet ("commune"), and any level between ("district", optional)."""
-        levels = self.level_order
+        """The hamlet's ancestors by position: its parent ("commune"), the top level
+        ("province"), and any level between ("district", optional)."""
+        ancestors = hamlet.ancestor_ids()
         found: dict[str, int | None] = {
-            "commune_id": None,
+            "commune_id": ancestors[-1] if ancestors else None,
             "district_id": None,
             "province_id": None,
         }
-        for area_id in hamlet.ancestor_ids():
-            level = self.levels.get(area_id)
-            if level == levels.top:
+        for area_id in ancestors:
+            if self.levels.get(area_id) == self.level_order.top:
                 found["province_id"] = area_id
-            elif level == levels.order[-2]:
-                found["commune_id"] = area_id
-            else:
+            elif area_id != found["commune_id"]:
                 found["district_id"] = area_id
         return found
 
@@ -259,6 +256,7 @@ def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
         rows.append(row)
         batch.results.append(EventResult(row["client_event_id"], "created"))
     created = _insert(rows)
+    play_counts.add([row for row in rows if row["client_event_id"] in created])
     for result in batch.results:
         if result.status == "created" and result.id not in created:
             result.status = "duplicate"

@@ -1,6 +1,7 @@
-"""Broadcast counts and compliance, aggregated inside the database (GROUP BY on indexed
-roll-up columns of play_events), limited to the areas a user may see. Days are local
-(Asia/Ho_Chi_Minh): every event carries its local day, ``played_on``."""
+"""Broadcast counts, aggregated inside the database: sums over the daily roll-ups of play
+events where they hold what a report needs, GROUP BY over the events otherwise (see
+count_sources), limited to the areas a user may see. Days are local (Asia/Ho_Chi_Minh): every
+event carries its local day, ``played_on``."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, DateTime, Select, cast, func, or_
+from sqlalchemy import Select, func
 
 from .. import languages
 from ..extensions import db
-from ..models import Area, Message, PlayEvent, User
-from . import areas as area_service
-from .area_levels import Levels
+from ..models import Area, Message, User
+from . import count_sources
+from .count_sources import DIMENSIONS
 from .errors import ValidationFailed
 
 PERIODS = ("day", "week", "month", "quarter", "year", "custom")
@@ -68,73 +69,7 @@ class Period:
         raise ValidationFailed(_l("Unknown period."), code="bad_period")
 
 
-def _dimensions() -> dict[str, Any]:
-    """Group-by name -> (SQL expression, label kind). Area dimensions use roll-up columns."""
-    dialect = db.session.get_bind().dialect.name
-
-    def bucket(fmt_sqlite: str, unit: str) -> ColumnElement[Any]:
-        # Group on a plain value; the label is formatted in Python (``_normalise``).
-        if unit == "day":
-            return PlayEvent.played_on
-        if dialect == "postgresql":
-            return func.date_trunc(unit, cast(PlayEvent.played_on, DateTime))
-        return func.strftime(fmt_sqlite, PlayEvent.played_on)
-
-    return {
-        "province": (PlayEvent.province_id, "area"),
-        "district": (PlayEvent.district_id, "area"),
-        "commune": (PlayEvent.commune_id, "area"),
-        "hamlet": (PlayEvent.area_id, "area"),
-        "language": (PlayEvent.language, "language"),
-        "message": (PlayEvent.message_id, "message"),
-        "topic": (Message.topic, "text"),
-        "priority": (Message.priority, "priority"),
-        "source": (PlayEvent.source, "source"),
-        "day": (bucket("%Y-%m-%d", "day"), "text"),
-        "month": (bucket("%Y-%m-01", "month"), "text"),
-    }
-
-
-GROUPS = (
-    "province",
-    "district",
-    "commune",
-    "hamlet",
-    "language",
-    "message",
-    "topic",
-    "priority",
-    "source",
-    "day",
-    "month",
-)
-AREA_COLUMNS = {
-    "province": "province_id",
-    "district": "district_id",
-    "commune": "commune_id",
-    "hamlet": "area_id",
-}
-
-
-def scope_condition(user: User) -> ColumnElement[bool] | None:
-    """Viewers and operators given areas see only events in them."""
-    scope = area_service.scope_of(user)
-    if scope is None:
-        return None
-    if not scope:
-        return db.false()
-    levels = Levels.from_config()
-    conditions = []
-    for area in scope:
-        if area.level == levels.leaf:
-            conditions.append(PlayEvent.area_id == area.id)
-        elif area.level == levels.top:
-            conditions.append(PlayEvent.province_id == area.id)
-        elif area.level == levels.order[-2]:
-            conditions.append(PlayEvent.commune_id == area.id)
-        else:
-            conditions.append(PlayEvent.district_id == area.id)
-    return or_(*conditions)
+GROUPS = tuple(DIMENSIONS)
 
 
 @dataclass
@@ -156,44 +91,59 @@ def broadcasts(
             _l("Group by one to three of: %(groups)s", groups=", ".join(GROUPS)),
             code="bad_group_by",
         )
-    dims = _dimensions()
-    columns = [dims[g][0].label(g) for g in group_by]
-    query: Select[Any] = (
-        db.select(*columns, func.count().label("count"))
-        .where(
-            PlayEvent.played.is_(True),
-            PlayEvent.played_on >= period.first,
-            PlayEvent.played_on <= period.last,
-        )
+    wanted = _filters(filters or {})
+    source = count_sources.choose(user, {*group_by, *wanted})
+    columns = [source.dimension(g).label(g) for g in group_by]
+    query = (
+        db.select(*columns, source.plays.label("count"))
         .group_by(*columns)
-        .order_by(func.count().desc(), *columns)
+        .order_by(source.plays.desc(), *columns)
     )
-    if any(g in ("topic", "priority") for g in group_by) or _needs_message(filters):
-        query = query.join(Message, Message.id == PlayEvent.message_id)
-    query = _apply_filters(query, filters or {}, dims)
-    condition = scope_condition(user)
-    if condition is not None:
-        query = query.where(condition)
+    query = _restricted(query, user, source, period, {*group_by, *wanted}, wanted)
     rows = db.session.execute(query.limit(MAX_ROWS + 1)).all()
     report = Report(list(group_by), period, truncated=len(rows) > MAX_ROWS)
     report.rows = [_normalise(dict(row._mapping), group_by) for row in rows[:MAX_ROWS]]
-    if not report.truncated:  # every played event lands in exactly one group
+    if report.truncated:
+        total = _restricted(db.select(source.plays), user, source, period, set(wanted), wanted)
+        report.total = db.session.scalar(total) or 0
+    else:  # every played event lands in exactly one group
         report.total = sum(row["count"] for row in report.rows)
-        _label(report)
-        return report
-    total_query = db.select(func.count()).where(
-        PlayEvent.played.is_(True),
-        PlayEvent.played_on >= period.first,
-        PlayEvent.played_on <= period.last,
-    )
-    if _needs_message(filters):
-        total_query = total_query.join(Message, Message.id == PlayEvent.message_id)
-    total_query = _apply_filters(total_query, filters or {}, dims)
-    if condition is not None:
-        total_query = total_query.where(condition)
-    report.total = db.session.scalar(total_query) or 0
     _label(report)
     return report
+
+
+def _restricted(
+    query: Select[Any],
+    user: User,
+    source: count_sources.CountSource,
+    period: Period,
+    names: frozenset[str] | set[str] = frozenset(),
+    filters: dict[str, Any] | None = None,
+) -> Select[Any]:
+    """Rows of ``source`` in the period with a play, filtered, in the user's areas."""
+    day = source.column("played_on")
+    query = query.where(source.played_row, day >= period.first, day <= period.last)
+    if names & count_sources.NEEDS_MESSAGE:
+        query = query.join(Message, Message.id == source.column("message_id"))
+    for name, value in (filters or {}).items():
+        query = query.where(source.dimension(name) == value)
+    condition = count_sources.scope_condition(user, source)
+    return query if condition is None else query.where(condition)
+
+
+def _filters(filters: dict[str, Any]) -> dict[str, Any]:
+    """Drill-down: equality on any group dimension (e.g. province=3&language=khmer)."""
+    found = {}
+    for name, value in filters.items():
+        if name not in DIMENSIONS or value in (None, ""):
+            continue
+        if DIMENSIONS[name][1] in ("area", "message"):
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise ValidationFailed(_l("Unknown filter value."), code="bad_filter") from None
+        found[name] = value
+    return found
 
 
 def _normalise(row: dict[str, Any], group_by: Sequence[str]) -> dict[str, Any]:
@@ -205,34 +155,11 @@ def _normalise(row: dict[str, Any], group_by: Sequence[str]) -> dict[str, Any]:
     return row
 
 
-def _needs_message(filters: dict[str, Any] | None) -> bool:
-    return bool(filters) and any(k in filters for k in ("topic", "priority"))
-
-
-def _apply_filters(
-    query: Select[Any], filters: dict[str, Any], dims: dict[str, Any]
-) -> Select[Any]:
-    """Drill-down: equality on any group dimension (e.g. province=3&language=khmer)."""
-    for name, value in filters.items():
-        if name not in dims or value in (None, ""):
-            continue
-        column = dims[name][0]
-        if dims[name][1] in ("area", "message"):
-            try:
-                value = int(value)
-            except (TypeError, ValueError):
-                raise ValidationFailed(_l("Unknown filter value."), code="bad_filter") from None
-        query = query.where(column == value)
-    return query
-
-
 def _label(report: Report) -> None:
     """Names for ids, in one query per kind."""
-    dims = _dimensions()
-    area_ids = {row[g] for g in report.group_by if dims[g][1] == "area" for row in report.rows}
-    message_ids = {
-        row[g] for g in report.group_by if dims[g][1] == "message" for row in report.rows
-    }
+    kinds = {g: DIMENSIONS[g][1] for g in report.group_by}
+    area_ids = {row[g] for g, kind in kinds.items() if kind == "area" for row in report.rows}
+    message_ids = {row[g] for g, kind in kinds.items() if kind == "message" for row in report.rows}
     area_names = (
         dict(
             db.session.execute(
@@ -253,8 +180,8 @@ def _label(report: Report) -> None:
     )
     for row in report.rows:
         labels = {}
-        for group in report.group_by:
-            kind, value = dims[group][1], row[group]
+        for group, kind in kinds.items():
+            value = row[group]
             if kind == "area":
                 labels[group] = area_names.get(value, "—") if value is not None else "—"
             elif kind == "message":
@@ -270,32 +197,15 @@ def _label(report: Report) -> None:
 def headline(user: User, year: int) -> dict[str, Any]:
     """ "N broadcasts in Kinh, Hoa and Khmer this year in M hamlets"."""
     period = Period.of("year", date(year, 1, 1))
-    query = (
-        db.select(
-            PlayEvent.language,
-            func.count(PlayEvent.id),
-            func.count(func.distinct(PlayEvent.area_id)),
-        )
-        .where(
-            PlayEvent.played.is_(True),
-            PlayEvent.played_on >= period.first,
-            PlayEvent.played_on <= period.last,
-        )
-        .group_by(PlayEvent.language)
-    )
-    hamlets_query = db.select(func.count(func.distinct(PlayEvent.area_id))).where(
-        PlayEvent.played.is_(True),
-        PlayEvent.played_on >= period.first,
-        PlayEvent.played_on <= period.last,
-    )
-    condition = scope_condition(user)
-    if condition is not None:
-        query, hamlets_query = query.where(condition), hamlets_query.where(condition)
-    by_language = {row[0]: row[1] for row in db.session.execute(query)}
+    source = count_sources.choose(user, {"hamlet", "language"})
+    language = source.column("language")
+    per_language = db.select(language, source.plays).group_by(language)
+    by_language = dict(db.session.execute(_restricted(per_language, user, source, period)).all())
+    hamlets = db.select(func.count(func.distinct(source.column("area_id"))))
     return {
         "year": year,
         "total": sum(by_language.values()),
         "by_language": by_language,
-        "hamlets": db.session.scalar(hamlets_query) or 0,
+        "hamlets": db.session.scalar(_restricted(hamlets, user, source, period)) or 0,
         "period": period,
     }
