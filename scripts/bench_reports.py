@@ -12,8 +12,11 @@ here; the schema comes from the migrations):
   unscheduled ones), ~4 % of them not played with a reason, with the roll-up columns and the
   local day (Asia/Ho_Chi_Minh, UTC+7) filled as ``services/plays.py`` fills them.
 
-then times, each several times (min and median), against a hand-written SQL query that gives
-the same numbers, run on the same database in the same run (and checks the numbers match):
+then rolls the events up into the app's daily roll-ups (``play_counts.rebuild``, as
+``flask playlists rebuild-counts`` does after a bulk load; the app keeps them at every insert),
+and times, each several times (min and median), against a hand-written SQL query over the
+events that gives the same numbers, run on the same database in the same run (and checks the
+numbers match); the same numbers by hand from the roll-ups are timed and printed too:
 
   (a) ``reporting.broadcasts(viewer, year, ["district", "language", "month"])``
   (b) ``reporting.broadcasts(viewer, one month, ["commune"])``
@@ -109,6 +112,20 @@ REF_MISSED_SQL = (
     "SELECT played_at FROM play_events "
     "WHERE played_on BETWEEN %s AND %s AND province_id = %s AND NOT played "
     "ORDER BY played_at LIMIT 500"
+)
+# The same numbers from the app's daily roll-ups, by hand: what the service adds over the
+# best query on the table it reads.
+ROLLUP_YEAR_SQL = (
+    "SELECT district_id, language, date_trunc('month', played_on)::date, sum(plays) "
+    "FROM play_counts WHERE plays > 0 AND played_on BETWEEN %s AND %s GROUP BY 1, 2, 3"
+)
+ROLLUP_COMMUNE_SQL = (
+    "SELECT commune_id, sum(plays) FROM play_counts "
+    "WHERE plays > 0 AND played_on BETWEEN %s AND %s GROUP BY 1"
+)
+ROLLUP_COMPLIANCE_SQL = (
+    "SELECT commune_id, language, sum(plays), sum(misses) FROM play_counts "
+    "WHERE played_on BETWEEN %s AND %s AND province_id = %s AND NOT unscheduled GROUP BY 1, 2"
 )
 
 
@@ -640,18 +657,24 @@ class StatementLog:
 # --- the reports and their references ----------------------------------------------------------
 
 
-def ref_broadcasts_year(cur: psycopg.Cursor, first: date, last: date) -> dict:
-    cur.execute(REF_YEAR_SQL, (first, last))
+def ref_broadcasts_year(
+    cur: psycopg.Cursor, first: date, last: date, sql: str = REF_YEAR_SQL
+) -> dict:
+    cur.execute(sql, (first, last))
     return {(d, lang, month.isoformat()): n for d, lang, month, n in cur.fetchall()}
 
 
-def ref_broadcasts_commune(cur: psycopg.Cursor, first: date, last: date) -> dict:
-    cur.execute(REF_COMMUNE_SQL, (first, last))
+def ref_broadcasts_commune(
+    cur: psycopg.Cursor, first: date, last: date, sql: str = REF_COMMUNE_SQL
+) -> dict:
+    cur.execute(sql, (first, last))
     return dict(cur.fetchall())
 
 
-def ref_compliance_sql(cur: psycopg.Cursor, province: int, first: date, last: date) -> tuple:
-    cur.execute(REF_COMPLIANCE_SQL, (first, last, province))
+def ref_compliance_sql(
+    cur: psycopg.Cursor, province: int, first: date, last: date, sql: str = REF_COMPLIANCE_SQL
+) -> tuple:
+    cur.execute(sql, (first, last, province))
     counts = {(c, lang): (ok, missed) for c, lang, ok, missed in cur.fetchall()}
     cur.execute(REF_MISSED_SQL, (first, last, province))
     missed = [row[0] for row in cur.fetchall()]
@@ -843,6 +866,19 @@ def run(
         phases["areas, users, messages, schedules"] = time.perf_counter() - t0
         _n, event_phases = load_events(url, w, args.workers)
         phases.update(event_phases)
+        # The app keeps its daily roll-ups at every insert; events loaded with COPY are rolled
+        # up in one go, as 'flask playlists rebuild-counts' does.
+        t0 = time.perf_counter()
+        with app.app_context():
+            from audio_manager.services import play_counts
+
+            play_counts.rebuild()
+            db.session.commit()
+            db.session.remove()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE) play_counts")
+            conn.execute("VACUUM (ANALYZE) hamlet_play_counts")
+        phases["roll-ups (play_counts.rebuild) + ANALYZE"] = time.perf_counter() - t0
         build_seconds = time.perf_counter() - t_build
         province_id = w.province
         say("")
@@ -859,6 +895,9 @@ def run(
         size = conn.execute(
             "SELECT pg_size_pretty(pg_total_relation_size('play_events')), "
             "pg_size_pretty(pg_relation_size('play_events'))"
+        ).fetchone()
+        rollup_rows = conn.execute(
+            "SELECT (SELECT count(*) FROM play_counts), (SELECT count(*) FROM hamlet_play_counts)"
         ).fetchone()
         settings = dict(
             conn.execute(
@@ -887,6 +926,10 @@ def run(
     say(
         f"      {n_events:,} play events {first_day} .. {last_day} ({n_played:,} played, "
         f"{n_unscheduled:,} unscheduled); play_events {size[1]} heap, {size[0]} with indexes"
+    )
+    say(
+        f"      roll-ups: play_counts {rollup_rows[0]:,} rows, hamlet_play_counts "
+        f"{rollup_rows[1]:,} rows"
     )
     say(
         f"server: PostgreSQL {pg_version}, "
@@ -931,18 +974,26 @@ def run(
         go, runs = service_run(
             lambda u, p: broadcasts(u, year_period, ["district", "language", "month"])
         )
-        (_s, r_times), (report, ref) = timed(
-            [go, lambda: ref_broadcasts_year(cur, year_period.first, year_period.last)], repeat
+        (_s, r_times, u_times), (report, ref, ref_u) = timed(
+            [
+                go,
+                lambda: ref_broadcasts_year(cur, year_period.first, year_period.last),
+                lambda: ref_broadcasts_year(
+                    cur, year_period.first, year_period.last, ROLLUP_YEAR_SQL
+                ),
+            ],
+            repeat,
         )
         s_times = [elapsed for elapsed, _rows in runs[1:]]
         got = {(r["district"], r["language"], r["month"]): r["count"] for r in report.rows}
-        match = got == ref and report.total == sum(ref.values()) and not report.truncated
+        match = got == ref == ref_u and report.total == sum(ref.values()) and not report.truncated
         results.append(
             dict(
                 key="a",
                 name=f"district x language x month, {YEAR}",
                 service=s_times,
                 ref=r_times,
+                rollup=u_times,
                 match=match,
                 detail=f"{len(got)} rows, total {report.total:,}",
                 runs=runs[1:],
@@ -952,18 +1003,26 @@ def run(
 
         # (b) by commune, one month
         go, runs = service_run(lambda u, p: broadcasts(u, month_period, ["commune"]))
-        (_s, r_times), (report, ref) = timed(
-            [go, lambda: ref_broadcasts_commune(cur, month_period.first, month_period.last)], repeat
+        (_s, r_times, u_times), (report, ref, ref_u) = timed(
+            [
+                go,
+                lambda: ref_broadcasts_commune(cur, month_period.first, month_period.last),
+                lambda: ref_broadcasts_commune(
+                    cur, month_period.first, month_period.last, ROLLUP_COMMUNE_SQL
+                ),
+            ],
+            repeat,
         )
         s_times = [elapsed for elapsed, _rows in runs[1:]]
         got = {r["commune"]: r["count"] for r in report.rows}
-        match = got == ref and report.total == sum(ref.values())
+        match = got == ref == ref_u and report.total == sum(ref.values())
         results.append(
             dict(
                 key="b",
                 name=f"by commune, {month_first:%Y-%m}",
                 service=s_times,
                 ref=r_times,
+                rollup=u_times,
                 match=match,
                 detail=f"{len(got)} rows, total {report.total:,}",
                 runs=runs[1:],
@@ -974,13 +1033,26 @@ def run(
         # (c) compliance, the province, one month
         province_path = f"/{province_id}/"
         go, runs = service_run(lambda u, p: compliance(u, p, month_period))
-        (_s, q_times, p_times), (report, (counts, missed), scheduled) = timed(
-            [
-                go,
-                lambda: ref_compliance_sql(cur, province_id, month_period.first, month_period.last),
-                lambda: ref_scheduled(cur, province_path, month_period.first, month_period.last),
-            ],
-            repeat,
+        (_s, q_times, p_times, uq_times), (report, (counts, missed), scheduled, (counts_u, _m)) = (
+            timed(
+                [
+                    go,
+                    lambda: ref_compliance_sql(
+                        cur, province_id, month_period.first, month_period.last
+                    ),
+                    lambda: ref_scheduled(
+                        cur, province_path, month_period.first, month_period.last
+                    ),
+                    lambda: ref_compliance_sql(
+                        cur,
+                        province_id,
+                        month_period.first,
+                        month_period.last,
+                        ROLLUP_COMPLIANCE_SQL,
+                    ),
+                ],
+                repeat,
+            )
         )
         s_times = [elapsed for elapsed, _rows in runs[1:]]
         got = {
@@ -989,18 +1061,20 @@ def run(
         keys = set(scheduled) | set(counts)
         want = {k: (scheduled.get(k, 0), *counts.get(k, (0, 0))) for k in keys}
         got_missed = sorted(m["at"].astimezone(UTC).replace(tzinfo=None) for m in report.missed)
-        match = got == want and got_missed == sorted(missed)
+        match = got == want and got_missed == sorted(missed) and counts_u == counts
         mismatch = ""
         if got != want:
             bad = [k for k in sorted(set(got) | set(want), key=str) if got.get(k) != want.get(k)]
             mismatch = "; ".join(f"{k}: service {got.get(k)} ref {want.get(k)}" for k in bad[:5])
         total_ref = [a + b for a, b in zip(q_times, p_times, strict=True)]  # same rounds
+        total_rollup = [a + b for a, b in zip(uq_times, p_times, strict=True)]
         results.append(
             dict(
                 key="c",
                 name=f"compliance, province, {month_first:%Y-%m}",
                 service=s_times,
                 ref=total_ref,
+                rollup=total_rollup,
                 ref_sql_only=q_times,
                 ref_python=p_times,
                 match=match,
@@ -1046,6 +1120,12 @@ def run(
                 f"hamlets, expand recurrences; timed separately)"
             )
         say(f"    reference    min {fmt_s(min(r['ref']))}  median {fmt_s(r_med)}")
+        u_med = statistics.median(r["rollup"])
+        r["rollup_ratio"] = s_med / u_med if u_med else float("inf")
+        say(
+            f"    same by hand on the roll-up: min {fmt_s(min(r['rollup']))}  median "
+            f"{fmt_s(u_med)}  (service / it: {r['rollup_ratio']:.2f}x)"
+        )
         say(
             f"    ratio {r['ratio']:.2f}x (target <= {TARGET_RATIO}x: "
             f"{'yes' if r['ok_ratio'] else 'NO'}), under {TARGET_SECONDS:.0f} s: "
@@ -1111,7 +1191,7 @@ def run(
     say("summary (medians)")
     head = (
         f"  {'report':<40} {'service':>11} {'hand SQL':>11} {'ratio':>7}  "
-        f"{'<=1.5x':<6} {'<1 s':<5} numbers"
+        f"{'<=1.5x':<6} {'<1 s':<5} numbers  {'roll-up SQL':>11} {'ratio':>7}"
     )
     say(head)
     say("  " + "-" * (len(head) - 2))
@@ -1120,11 +1200,16 @@ def run(
             f"  ({r['key']}) {r['name']:<36} {fmt_s(statistics.median(r['service']))} "
             f"{fmt_s(statistics.median(r['ref']))} {r['ratio']:6.2f}x  "
             f"{'yes' if r['ok_ratio'] else 'NO':<6} {'yes' if r['ok_time'] else 'NO':<5} "
-            f"{'match' if r['match'] else 'DIFFER'}"
+            f"{'match' if r['match'] else 'DIFFER':<7}  {fmt_s(statistics.median(r['rollup']))} "
+            f"{r['rollup_ratio']:6.2f}x"
         )
     say(
         f"  targets: <= {TARGET_RATIO}x the hand-written query and < {TARGET_SECONDS:.0f} s; "
         "(c)'s reference = SQL + the Python expansion of the scheduled counts"
+    )
+    say(
+        "  hand SQL counts the events; roll-up SQL is the same numbers by hand from the "
+        "daily roll-ups the service reads"
     )
     built = f"build {build_seconds:.1f} s" if build_seconds is not None else "database reused"
     say(

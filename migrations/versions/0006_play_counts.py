@@ -31,10 +31,6 @@ def upgrade():
     sa.Column('province_id', sa.Integer(), nullable=True),
     sa.Column('plays', sa.Integer(), nullable=False),
     sa.Column('misses', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_hamlet_play_counts_area_id_areas')),
-    sa.ForeignKeyConstraint(['commune_id'], ['areas.id'], name=op.f('fk_hamlet_play_counts_commune_id_areas')),
-    sa.ForeignKeyConstraint(['district_id'], ['areas.id'], name=op.f('fk_hamlet_play_counts_district_id_areas')),
-    sa.ForeignKeyConstraint(['province_id'], ['areas.id'], name=op.f('fk_hamlet_play_counts_province_id_areas')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hamlet_play_counts')),
     sa.UniqueConstraint('played_on', 'area_id', 'language', 'unscheduled', name=op.f('uq_hamlet_play_counts_played_on'))
     )
@@ -54,10 +50,6 @@ def upgrade():
     sa.Column('province_id', sa.Integer(), nullable=True),
     sa.Column('plays', sa.Integer(), nullable=False),
     sa.Column('misses', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['commune_id'], ['areas.id'], name=op.f('fk_play_counts_commune_id_areas')),
-    sa.ForeignKeyConstraint(['district_id'], ['areas.id'], name=op.f('fk_play_counts_district_id_areas')),
-    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_play_counts_message_id_messages')),
-    sa.ForeignKeyConstraint(['province_id'], ['areas.id'], name=op.f('fk_play_counts_province_id_areas')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_play_counts')),
     sa.UniqueConstraint('played_on', 'commune_id', 'message_id', 'language', 'source', 'unscheduled', name=op.f('uq_play_counts_played_on'))
     )
