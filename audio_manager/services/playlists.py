@@ -2,8 +2,8 @@
 
 Built playlists are kept in a per-process cache keyed by (area, days, the database's playlist
 data version): any committed change to what playlists are made of moves the version on, so a
-cached playlist is never stale, and a device polling with If-None-Match costs a few small
-queries.
+cached playlist is never stale, and a device polling with If-None-Match costs one small query
+(the data versions, which also serve its token).
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def cache() -> SizedLRU[AreaPlaylists | AreaRef]:
 
 def for_code(user: User, code: str, first_day: date, days: int = 1) -> AreaPlaylists:
     """The playlists of the area with this code, when ``user`` may see it (what a device asks
-    for). Two small queries when nothing has changed: the user's token and the data version."""
+    for). When nothing has changed, no query beyond reading the data versions."""
     _check_days(days)
     version = data_versions.current(data_versions.PLAYLISTS)
     area = _area_by_code(code, version)
