@@ -168,3 +168,31 @@ def test_playlists_from_the_cache_equal_a_fresh_build(w, client) -> None:
     cached = playlists.for_area(area, TODAY, 3)
     assert playlists.for_area(area, TODAY, 3) is cached
     assert cached.json_body == playlists.build(area, TODAY, 3).json_body
+
+
+def test_an_unchanged_playlist_costs_one_query(w, client, app) -> None:
+    """A device polling an unchanged playlist: its token and the playlist come from the caches,
+    and the only statement is reading the data versions."""
+    body = {
+        "message_id": w["message"].id,
+        "areas": ["94101"],
+        "times": ["06:30"],
+        "start_date": TODAY.isoformat(),
+        "end_date": (TODAY + timedelta(days=3)).isoformat(),
+        "recurrence": {"kind": "daily"},
+    }
+    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
+    url = f"/api/v1/playlists?area=94101&date={TODAY}"
+    etag = client.get(url, headers=w["token"]).headers["ETag"]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        again = client.get(url, headers={**w["token"], "If-None-Match": etag})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert again.status_code == 304
+    assert statements == ["SELECT name, version FROM data_versions"]
