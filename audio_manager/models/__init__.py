@@ -6,6 +6,16 @@ from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
 from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
 from .plays import PlayEvent
+from .ringback import (
+    Carrier,
+    ImportStatus,
+    Install,
+    InstallImport,
+    InstallImportRow,
+    InstallTarget,
+    ReleaseStatus,
+    RingbackRelease,
+)
 from .schedules import Schedule, ScheduleTarget
 
 __all__ = [
@@ -16,12 +26,20 @@ __all__ = [
     "Asset",
     "AuditEvent",
     "BulletinPart",
+    "Carrier",
+    "ImportStatus",
+    "Install",
+    "InstallImport",
+    "InstallImportRow",
+    "InstallTarget",
     "JobStatus",
     "Message",
     "PlayEvent",
     "Priority",
+    "ReleaseStatus",
     "RenderJob",
     "Rendition",
+    "RingbackRelease",
     "Role",
     "Schedule",
     "ScheduleTarget",

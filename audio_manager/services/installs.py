@@ -1,0 +1,490 @@
+"""Installs of ringback tones: one row per phone and tone, however often it is reported.
+
+Every way in (a staff member's self-report, the API's batches, an imported list) goes through
+the same two steps: ``Resolver.check`` turns a raw row into a ``ValidRow`` (phone normalised
+and replaced by its HMAC and mask, tone and unit looked up) or a ``RowError``; ``apply``
+writes valid rows and says what each one did: created, removed, duplicate, or not_installed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .. import scheduling as sched
+from ..extensions import db
+from ..models import Area, Carrier, Install, RingbackRelease, User
+from ..models.base import utcnow
+from . import areas as area_service
+from . import audit, phones
+from .context import Actor
+from .errors import NotFound, ValidationFailed
+
+INSTALL, UNINSTALL = "install", "uninstall"
+ACTION_WORDS = {
+    INSTALL: {"install", "installed", "add", "on", "1", "cai", "cai dat", "dang ky", "co"},
+    UNINSTALL: {"uninstall", "remove", "removed", "cancel", "off", "0", "go", "huy", "xoa"},
+}
+MAX_BATCH = 1000
+MAX_NAME = 200
+LOOKUP_CHUNK = 900  # ids per IN (...) list
+
+
+def fold(text: Any) -> str:
+    """Lowercase without accents or extra spaces ("Hủy" → "huy", "Đơn vị" → "don vi")."""
+    value = unicodedata.normalize("NFKD", str(text or "")).replace("đ", "d").replace("Đ", "d")
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return " ".join(value.lower().replace("_", " ").split())
+
+
+def local_today() -> date:
+    return utcnow().astimezone(sched.LOCAL_TZ).date()
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    line: int
+    action: str
+    phone_hmac: str
+    phone_masked: str
+    release_id: int
+    carrier_id: int
+    area_id: int | None
+    staff_name: str | None
+    happened_on: date
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.phone_hmac, self.release_id)
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "code": self.code, "message": self.message}
+
+
+@dataclass
+class Defaults:
+    """What a row that leaves a column out gets (chosen on the upload form)."""
+
+    carrier: Carrier | None = None
+    release: RingbackRelease | None = None
+    area: Area | None = None
+    action: str = INSTALL
+    on: date | None = None
+
+
+def parse_day(value: Any) -> date | None:
+    """ISO (2026-03-01), Vietnamese (01/03/2026) or a spreadsheet date cell."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    for separator in ("/", "-", "."):
+        parts = text.split(" ")[0].split(separator)
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
+            try:
+                return date(int(parts[2]), int(parts[1]), int(parts[0]))
+            except ValueError:
+                return None
+    return None
+
+
+def parse_action(value: Any) -> str | None:
+    word = fold(value)
+    return next((action for action, words in ACTION_WORDS.items() if word in words), None)
+
+
+class Resolver:
+    """Looks up, in a few queries, every carrier, tone and unit a set of rows names."""
+
+    def __init__(
+        self, actor: Actor, rows: Sequence[Mapping[str, Any]], defaults: Defaults | None = None
+    ) -> None:
+        self.actor = actor
+        self.defaults = defaults or Defaults()
+        self.today = local_today()
+        self.digest = phones.hasher()
+        self.carriers = list(db.session.scalars(db.select(Carrier)))
+        self.carrier_names: dict[str, Carrier] = {}
+        for carrier in self.carriers:
+            self.carrier_names[fold(carrier.code)] = carrier
+            self.carrier_names[fold(carrier.name)] = carrier
+        codes = {str(r.get("code")).strip() for r in rows if r.get("code") not in (None, "")}
+        self.releases: dict[tuple[int, str], RingbackRelease] = {}
+        self.by_code: dict[str, list[RingbackRelease]] = {}
+        code_list = sorted(codes)
+        for start in range(0, len(code_list), LOOKUP_CHUNK):
+            chunk = code_list[start : start + LOOKUP_CHUNK]
+            for release in db.session.scalars(
+                db.select(RingbackRelease).where(RingbackRelease.content_code.in_(chunk))
+            ):
+                self.releases[(release.carrier_id, release.content_code)] = release  # type: ignore[index]
+                self.by_code.setdefault(release.content_code, []).append(release)  # type: ignore[arg-type]
+        units = sorted(
+            {str(r.get("unit")).strip() for r in rows if r.get("unit") not in (None, "")}
+        )
+        self.units: dict[str, Area] = {}
+        for start in range(0, len(units), LOOKUP_CHUNK):
+            chunk = units[start : start + LOOKUP_CHUNK]
+            for area in db.session.scalars(db.select(Area).where(Area.code.in_(chunk))):
+                self.units[area.code] = area  # type: ignore[index]
+
+    def _carrier(self, value: Any) -> Carrier | bool | None:
+        """The named carrier, None when not named, False when unknown."""
+        if value in (None, ""):
+            return self.defaults.carrier
+        return self.carrier_names.get(fold(value), False)
+
+    def _release(self, carrier: Carrier | None, value: Any) -> RingbackRelease | str:
+        """The tone, or the code of the reason it cannot be used."""
+        code = str(value).strip() if value not in (None, "") else ""
+        if not code:
+            release = self.defaults.release
+            if release is None:
+                return "code_required"
+            if carrier is not None and release.carrier_id != carrier.id:
+                return "unknown_tone"
+            return release
+        if carrier is not None:
+            found = self.releases.get((carrier.id, code))
+            return found if found is not None else "unknown_tone"
+        candidates = self.by_code.get(code, [])
+        if len(candidates) > 1:
+            return "ambiguous_tone"
+        return candidates[0] if candidates else "unknown_tone"
+
+    def check(self, line: int, row: Mapping[str, Any]) -> ValidRow | RowError:
+        def error(code: str, message: Any) -> RowError:
+            return RowError(line, code, str(message))
+
+        phone = phones.protect(row.get("phone"), self.digest)
+        if phone is None:
+            if row.get("phone") in (None, ""):
+                return error("phone_required", _l("The phone number is missing."))
+            return error(
+                "bad_phone",
+                _l(
+                    "Not a Vietnamese mobile number (10 digits starting 03, 05, 07, 08 or 09; "
+                    "+84 or 84 in front is fine)."
+                ),
+            )
+        carrier = self._carrier(row.get("carrier"))
+        if carrier is False:
+            return error("unknown_carrier", _l("Unknown carrier."))
+        release = self._release(carrier or None, row.get("code"))  # type: ignore[arg-type]
+        if isinstance(release, str):
+            messages = {
+                "code_required": _l("The tone code is missing."),
+                "unknown_tone": _l("Unknown tone code for this carrier."),
+                "ambiguous_tone": _l("Several carriers use this tone code: name the carrier."),
+            }
+            return error(release, messages[release])
+        if release.live_at is None:
+            return error("tone_not_live", _l("This tone has not gone live on its carrier yet."))
+        raw_action = row.get("action")
+        action = self.defaults.action if raw_action in (None, "") else parse_action(raw_action)
+        if action is None:
+            return error("bad_action", _l("The action must be install or uninstall."))
+        unit = self.defaults.area
+        if row.get("unit") not in (None, ""):
+            unit = self.units.get(str(row["unit"]).strip())
+            if unit is None:
+                return error("unknown_unit", _l("Unknown unit (area code)."))
+        if unit is not None and (
+            self.actor.user is None or not area_service.can_see(self.actor.user, unit)
+        ):
+            return error("out_of_scope", _l("This unit is outside your areas."))
+        on = self.defaults.on or self.today
+        if row.get("date") not in (None, ""):
+            parsed = parse_day(row["date"])
+            if parsed is None:
+                return error("bad_date", _l("The date must look like 2026-03-01 or 01/03/2026."))
+            on = parsed
+        if on > self.today:
+            return error("in_future", _l("The date is in the future."))
+        name = str(row.get("name") or "").strip()[:MAX_NAME] or None
+        return ValidRow(
+            line=line,
+            action=action,
+            phone_hmac=phone.hmac,
+            phone_masked=phone.masked,
+            release_id=release.id,
+            carrier_id=release.carrier_id,
+            area_id=unit.id if unit is not None else None,
+            staff_name=name,
+            happened_on=on,
+        )
+
+
+@dataclass
+class Existing:
+    id: int
+    installed_on: date
+    removed_on: date | None
+
+
+def existing_for(rows: Iterable[ValidRow]) -> dict[tuple[str, int], Existing]:
+    """The installs already recorded for these rows' phones and tones."""
+    keys = {row.key for row in rows}
+    hmacs = sorted({key[0] for key in keys})
+    found: dict[tuple[str, int], Existing] = {}
+    for start in range(0, len(hmacs), LOOKUP_CHUNK):
+        chunk = hmacs[start : start + LOOKUP_CHUNK]
+        for row in db.session.execute(
+            db.select(
+                Install.id,
+                Install.phone_hmac,
+                Install.release_id,
+                Install.installed_on,
+                Install.removed_on,
+            ).where(Install.phone_hmac.in_(chunk))
+        ):
+            key = (row.phone_hmac, row.release_id)
+            if key in keys:
+                found[key] = Existing(row.id, row.installed_on, row.removed_on)
+    return found
+
+
+def classify(row: ValidRow, current: Existing | None) -> str:
+    """What writing the row would do: created, removed, duplicate or not_installed."""
+    if row.action == INSTALL:
+        if current is None or current.removed_on is not None:
+            return "created"
+        return "duplicate"
+    if current is None:
+        return "not_installed"
+    return "removed" if current.removed_on is None else "duplicate"
+
+
+@dataclass
+class Written:
+    statuses: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"created": 0, "removed": 0, "duplicate": 0, "not_installed": 0}
+        for status in self.statuses:
+            out[status] += 1
+        return out
+
+
+def apply(
+    actor: Actor,
+    rows: Sequence[ValidRow],
+    *,
+    source: str,
+    import_id: int | None = None,
+    user: User | None = None,
+) -> Written:
+    """Write rows whose (phone, tone) keys are distinct; the caller commits."""
+    current = existing_for(rows)
+    now = utcnow()
+    reporter = actor.user.id if actor.user else None
+    written = Written()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for row in rows:
+        status = classify(row, current.get(row.key))
+        written.statuses.append(status)
+        existing = current.get(row.key)
+        if status == "created" and existing is None:
+            inserts.append(
+                {
+                    "phone_hmac": row.phone_hmac,
+                    "phone_masked": row.phone_masked,
+                    "release_id": row.release_id,
+                    "carrier_id": row.carrier_id,
+                    "area_id": row.area_id,
+                    "user_id": user.id if user else None,
+                    "staff_name": row.staff_name,
+                    "installed_on": row.happened_on,
+                    "removed_on": None,
+                    "source": source,
+                    "import_id": import_id,
+                    "reported_by_id": reporter,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        elif status == "created" and existing is not None:  # installed again after removal
+            values = {"id": existing.id, "installed_on": row.happened_on, "removed_on": None}
+            values.update(source=source, import_id=import_id, updated_at=now)
+            if row.area_id is not None:
+                values["area_id"] = row.area_id
+            if user is not None:
+                values["user_id"] = user.id
+            updates.append(values)
+        elif status == "removed" and existing is not None:
+            removed_on = max(row.happened_on, existing.installed_on)
+            updates.append({"id": existing.id, "removed_on": removed_on, "updated_at": now})
+    inserted = _insert(inserts)
+    for index, row in enumerate(rows):  # lost a race with a concurrent report: counted once
+        new = written.statuses[index] == "created" and row.key not in current
+        if new and row.key not in inserted:
+            written.statuses[index] = "duplicate"
+    if updates:
+        db.session.execute(db.update(Install), updates)
+    return written
+
+
+def _insert(rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Install)
+        .on_conflict_do_nothing(index_elements=["phone_hmac", "release_id"])
+        .returning(Install.phone_hmac, Install.release_id)
+        .execution_options(render_nulls=True)
+    )
+    return {(r.phone_hmac, r.release_id) for r in db.session.execute(statement, rows)}
+
+
+def check_rows(
+    actor: Actor, rows: Sequence[Mapping[str, Any]], defaults: Defaults | None = None
+) -> list[ValidRow | RowError]:
+    resolver = Resolver(actor, rows, defaults)
+    return [resolver.check(index, row) for index, row in enumerate(rows, start=1)]
+
+
+def report_own(
+    actor: Actor,
+    *,
+    phone: str,
+    carrier: Carrier,
+    code: str,
+    unit: Area | None,
+    on: date | None,
+    action: str,
+) -> tuple[str, ValidRow]:
+    """A staff member's own report: "I installed (or removed) tone X on carrier Y"."""
+    if actor.user is None:
+        raise ValidationFailed(_l("Log in to report an install."), code="unauthenticated")
+    row = {"phone": phone, "carrier": carrier.code, "code": code, "date": on, "action": action}
+    checked = check_rows(actor, [row], Defaults(area=unit))[0]
+    if isinstance(checked, RowError):
+        raise ValidationFailed(checked.message, code=checked.code)
+    status = apply(actor, [checked], source="self", user=actor.user).statuses[0]
+    if status == "not_installed":
+        raise ValidationFailed(
+            _l("There is no install of this tone for this number to remove."),
+            code="not_installed",
+        )
+    audit.record(
+        actor,
+        f"install.{checked.action}",
+        object_type="release",
+        object_id=checked.release_id,
+        object_label=checked.phone_masked,
+        detail={"source": "self", "status": status},
+    )
+    return status, checked
+
+
+def own_installs(user: User) -> list[Install]:
+    return list(
+        db.session.scalars(
+            db.select(Install)
+            .where(Install.user_id == user.id)
+            .order_by(Install.installed_on.desc(), Install.id.desc())
+        )
+    )
+
+
+def remove_own(actor: Actor, install_id: int) -> Install:
+    """A staff member records that a tone they reported is no longer installed."""
+    install = db.session.get(Install, install_id)
+    if install is None or actor.user is None or install.user_id != actor.user.id:
+        raise NotFound(_l("No such install."), code="install_not_found")
+    if install.removed_on is None:
+        install.removed_on = max(local_today(), install.installed_on)
+        audit.record(
+            actor,
+            "install.uninstall",
+            object_type="release",
+            object_id=install.release_id,
+            object_label=install.phone_masked,
+            detail={"source": "self", "status": "removed"},
+        )
+    return install
+
+
+@dataclass
+class BatchResult:
+    index: int
+    status: str  # created | removed | duplicate | rejected
+    id: str | None = None
+    phone: str | None = None  # masked
+    code: str | None = None
+    reason: str | None = None
+
+
+def record_batch(actor: Actor, items: Any, *, source: str = "api") -> list[BatchResult]:
+    """Up to 1,000 installs or uninstalls, each answered on its own. Phone and tone are the
+    natural key, so sending a batch again changes nothing (every row comes back duplicate)."""
+    if not isinstance(items, list | tuple):
+        raise ValidationFailed(_l("Send a list of installs."), code="bad_batch")
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed(
+            _l("At most %(n)d installs per batch.", n=MAX_BATCH), code="batch_too_large"
+        )
+    rows = [item if isinstance(item, dict) else {} for item in items]
+    checked = check_rows(actor, rows)
+    results: list[BatchResult] = []
+    valid: list[ValidRow] = []
+    places: list[int] = []
+    seen: set[tuple[str, int]] = set()
+    for index, (item, outcome) in enumerate(zip(items, checked, strict=True)):
+        client_id = str(item.get("id"))[:100] if isinstance(item, dict) and item.get("id") else None
+        if not isinstance(item, dict):
+            message = str(_l("Not an install object."))
+            results.append(BatchResult(index, "rejected", None, None, "bad_item", message))
+        elif isinstance(outcome, RowError):
+            results.append(
+                BatchResult(index, "rejected", client_id, None, outcome.code, outcome.message)
+            )
+        elif outcome.key in seen:
+            results.append(BatchResult(index, "duplicate", client_id, outcome.phone_masked))
+        else:
+            seen.add(outcome.key)
+            valid.append(outcome)
+            places.append(index)
+            results.append(BatchResult(index, "", client_id, outcome.phone_masked))
+    written = apply(actor, valid, source=source)
+    for place, status in zip(places, written.statuses, strict=True):
+        result = results[place]
+        if status == "not_installed":
+            result.status, result.code = "rejected", "not_installed"
+            result.reason = str(_l("There is no install of this tone for this number to remove."))
+        else:
+            result.status = status
+    if valid:
+        counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
+        audit.record(
+            actor, "installs.record", object_type="installs", detail={"source": source, **counts}
+        )
+    return results
+
+
+STATUSES = ("created", "removed", "duplicate", "rejected")
