@@ -75,7 +75,7 @@ class ReportForm(FlaskForm):
     carrier_id = SelectField(_l("Carrier"), coerce=int)
     code = StringField(_l("Tone code"), validators=[DataRequired(), Length(max=40)])
     phone = StringField(_l("Phone number"), validators=[DataRequired(), Length(max=30)])
-    unit = SelectField(_l("Your unit"))
+    unit = SelectField(_l("Your unit"), default="")
     on = DateField(_l("Date"), validators=[Optional()])
     action = RadioField(_l("What happened"), choices=as_choices(ACTIONS), default="install")
 
@@ -86,9 +86,13 @@ class RemoveForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("List of installs (CSV or XLSX)"), validators=[FileRequired()])
-    carrier_id = SelectField(_l("Carrier of every line (when there is no carrier column)"))
-    release_id = SelectField(_l("Tone of every line (when there is no tone code column)"))
-    unit = SelectField(_l("Unit of every line (when there is no unit column)"))
+    carrier_id = SelectField(
+        _l("Carrier of every line (when there is no carrier column)"), default=""
+    )
+    release_id = SelectField(
+        _l("Tone of every line (when there is no tone code column)"), default=""
+    )
+    unit = SelectField(_l("Unit of every line (when there is no unit column)"), default="")
     action = SelectField(
         _l("Lines without an action are"),
         choices=as_choices([("install", _l("installs")), ("uninstall", _l("uninstalls"))]),
