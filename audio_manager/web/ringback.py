@@ -55,7 +55,7 @@ def qr_svg(payload: str | None, label: str) -> Markup:
     """A QR code drawn on the server as inline SVG (no script, nothing fetched)."""
     if not payload:
         return Markup("")
-    svg = segno.make(payload, error="m").svg_inline(scale=6, border=2, svgclass="qr")
+    svg = segno.make(payload, error="m").svg_inline(scale=6, border=2, svgclass="qr", omitsize=True)
     return Markup('<figure class="qr" role="img" aria-label="{}">{}</figure>').format(
         label, Markup(svg)
     )
