@@ -44,7 +44,7 @@ def database_text() -> str:
 
 def stored_bytes() -> bytes:
     store = storage()
-    return b"".join(store.read(key) for key in store.keys())
+    return b"".join(store.read(key) for key in store.keys())  # noqa: SIM118 (not a dict)
 
 
 @pytest.fixture
