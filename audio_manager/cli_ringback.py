@@ -16,7 +16,7 @@ from .services import (
     install_exports,
     install_import,
     install_reports,
-    installs,
+    install_rows,
     releases,
     versions,
 )
@@ -97,7 +97,7 @@ def import_installs(
     if unit_code and unit is None:
         raise click.ClickException(f"unknown area code: {unit_code}")
     mapping = dict(item.split("=", 1) for item in maps if "=" in item)
-    defaults = installs.Defaults(
+    defaults = install_rows.Defaults(
         carrier=carrier, area=unit, action="uninstall" if uninstall else "install"
     )
     limit = current_app.config["INSTALL_IMPORT_MAX_BYTES"]

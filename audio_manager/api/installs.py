@@ -17,7 +17,15 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import InstallImport, Role
-from ..services import areas, install_exports, install_import, install_reports, installs, releases
+from ..services import (
+    areas,
+    install_exports,
+    install_import,
+    install_reports,
+    install_rows,
+    installs,
+    releases,
+)
 from ..services.errors import NotFound, ValidationFailed
 from .reports import READERS
 from .ringback import carrier_by_code
@@ -105,7 +113,7 @@ def post_installs() -> Any:
     return {"results": [asdict(r) for r in results], "counts": counts}
 
 
-def _defaults(form: Any) -> installs.Defaults:
+def _defaults(form: Any) -> install_rows.Defaults:
     carrier = carrier_by_code(form["carrier"]) if form.get("carrier") else None
     release = releases.get(int(form["release_id"])) if form.get("release_id") else None
     area = None
@@ -113,13 +121,13 @@ def _defaults(form: Any) -> installs.Defaults:
         area = areas.by_code(form["unit"])
         if area is None or not areas.can_see(current_user, area):
             raise NotFound(_("Unknown area: %(code)s", code=form["unit"]), code="unknown_area")
-    on = installs.parse_day(form["date"]) if form.get("date") else None
+    on = install_rows.parse_day(form["date"]) if form.get("date") else None
     if form.get("date") and on is None:
         raise ValidationFailed(_("Give the date as YYYY-MM-DD."), code="bad_date")
-    action = installs.parse_action(form.get("action") or "install")
+    action = install_rows.parse_action(form.get("action") or "install")
     if action is None:
         raise ValidationFailed(_("The action must be install or uninstall."), code="bad_action")
-    return installs.Defaults(carrier=carrier, release=release, area=area, action=action, on=on)
+    return install_rows.Defaults(carrier=carrier, release=release, area=area, action=action, on=on)
 
 
 @blp.route("/ringback/installs/import", methods=["POST"])

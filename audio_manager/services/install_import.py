@@ -23,7 +23,7 @@ from ..models.base import utcnow
 from . import audit, installs, phones
 from .context import Actor
 from .errors import Conflict, NotFound, ValidationFailed
-from .installs import Defaults, RowError, ValidRow, fold
+from .install_rows import Defaults, Resolver, RowError, ValidRow, fold
 from .tables import read_table
 
 FIELDS = ("phone", "code", "carrier", "unit", "date", "action", "name")
@@ -149,7 +149,7 @@ def preview(
     mapping_used = {field: table.header[index] for field, index in columns.items()}
     if not raws:
         raise ValidationFailed(_l("The file has a header but no installs."), code="empty")
-    resolver = installs.Resolver(actor, raws, defaults)
+    resolver = Resolver(actor, raws, defaults)
     errors: list[RowError] = []
     valid: list[ValidRow] = []
     first_line: dict[tuple[str, int], int] = {}

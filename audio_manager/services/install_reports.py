@@ -31,7 +31,7 @@ from . import areas as area_service
 from . import audit
 from .context import Actor
 from .errors import NotFound, ValidationFailed
-from .installs import local_today
+from .install_rows import local_today
 
 GROUPS = ("carrier", "unit", "tone", "month", "target")
 MAX_MONTHS = 60

@@ -22,7 +22,15 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import Area, Role
-from ..services import areas, carriers, install_import, install_reports, installs, releases
+from ..services import (
+    areas,
+    carriers,
+    install_import,
+    install_reports,
+    install_rows,
+    installs,
+    releases,
+)
 from ..services.area_levels import Levels
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from . import charts
@@ -192,13 +200,16 @@ def _tone_choices() -> list[tuple[Any, str]]:
     return [(r, labels[r.id]) for r in live]
 
 
-def _defaults(form: ImportForm) -> installs.Defaults:
+def _defaults(form: ImportForm) -> install_rows.Defaults:
     release = releases.get(int(form.release_id.data)) if form.release_id.data else None
     carrier = carriers.get(int(form.carrier_id.data)) if form.carrier_id.data else None
-    return installs.Defaults(
-        carrier=carrier, release=release, area=_unit(form.unit.data),
-        action=form.action.data or "install", on=form.on.data,
-    )  # fmt: skip
+    return install_rows.Defaults(
+        carrier=carrier,
+        release=release,
+        area=_unit(form.unit.data),
+        action=form.action.data or "install",
+        on=form.on.data,
+    )
 
 
 def mapping_from(values: Any) -> dict[str, str]:
@@ -314,9 +325,12 @@ def report_args(values: Any) -> dict[str, Any]:
 def report() -> Any:
     args = report_args(request.args)
     result = install_reports.report(
-        current_user, args["group_by"], as_of=args["as_of"], filters=args["filters"],
+        current_user,
+        args["group_by"],
+        as_of=args["as_of"],
+        filters=args["filters"],
         months=args["months"],
-    )  # fmt: skip
+    )
     if result.group_by == "month":
         chart = charts.line([(row["label"], row["installs"]) for row in result.rows])
     else:
