@@ -4,11 +4,7 @@ an import job run by the thread backend."""
 from __future__ import annotations
 
 import io
-import os
-import uuid
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -21,6 +17,7 @@ from audio_manager.services.context import Actor
 
 from .conftest import bearer
 from .ringback_helpers import ringback_world
+from .test_migrations import scratch_database_url  # noqa: F401 (a fresh database)
 
 ALL = {"admin", "editor", "viewer", "an_viewer", "staff"}
 MATRIX = [
@@ -46,26 +43,8 @@ def test_role_matrix(app_ctx, tmp_path, login_as) -> None:
             assert status == (200 if name in allowed else 403), (name, path, status)
 
 
-@pytest.fixture
-def scratch_url(tmp_path) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'seed.sqlite3'}"
-        return
-    name = f"am_seed_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def test_a_fresh_database_has_the_three_carriers(scratch_url) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_url, "SECRET_KEY": "x"})
+def test_a_fresh_database_has_the_three_carriers(scratch_database_url) -> None:  # noqa: F811
+    app = create_app({"SQLALCHEMY_DATABASE_URI": scratch_database_url, "SECRET_KEY": "x"})
     with app.app_context():
         upgrade()
         found = db.session.scalars(sa.select(Carrier).order_by(Carrier.id)).all()
@@ -120,3 +99,17 @@ def test_the_thread_backend_runs_an_import(app, app_ctx, tmp_path, client, token
     db.session.expire_all()
     record = db.session.get(InstallImport, record.id)
     assert record.status == ImportStatus.DONE and record.counts["created"] == 2
+
+
+def test_the_demo_data_sets_install_targets(app_ctx, tmp_path) -> None:
+    from audio_manager import demo
+    from audio_manager.services import accounts, install_reports
+
+    demo.load(tmp_path)
+    progress = install_reports.report(accounts.find_user("viewer"), "target")
+    assert [(row["label"], row["target"], row["phones"]) for row in progress.rows][0] == (
+        "Tỉnh Sông Hậu (demo)",
+        240,
+        0,
+    )
+    assert len(progress.rows) == len(demo.TARGETS) and progress.target == 240

@@ -276,31 +276,31 @@ def import_status(import_id: int) -> Any:
 @bp.route("/imports/<int:import_id>/commit", methods=["POST"])
 @roles(Role.ADMIN)
 def commit_import(import_id: int) -> Any:
-    record = install_import.get(import_id)
-    if ImportActionForm().validate_on_submit():
-        try:
-            install_import.commit(current_actor(), record)
-        except ServiceError as error:
-            flash_error(error)
-        else:
-            db.session.commit()
-            enqueue_install_import(record.id)
+    if _import_action(import_id, install_import.commit):
+        enqueue_install_import(import_id)
     return redirect(url_for("installs.import_status", import_id=import_id))
 
 
 @bp.route("/imports/<int:import_id>/cancel", methods=["POST"])
 @roles(Role.ADMIN)
 def cancel_import(import_id: int) -> Any:
-    record = install_import.get(import_id)
-    if ImportActionForm().validate_on_submit():
-        try:
-            install_import.cancel(current_actor(), record)
-        except ServiceError as error:
-            flash_error(error)
-        else:
-            db.session.commit()
-            flash(_("The import was cancelled; nothing was written."), "success")
+    if _import_action(import_id, install_import.cancel):
+        flash(_("The import was cancelled; nothing was written."), "success")
     return redirect(url_for("installs.import_page"))
+
+
+def _import_action(import_id: int, action: Any) -> bool:
+    """Commit or cancel a waiting import; False (with the reason shown) when refused."""
+    record = install_import.get(import_id)
+    if not ImportActionForm().validate_on_submit():
+        return False
+    try:
+        action(current_actor(), record)
+    except ServiceError as error:
+        flash_error(error)
+        return False
+    db.session.commit()
+    return True
 
 
 def report_args(values: Any) -> dict[str, Any]:

@@ -161,39 +161,32 @@ def carrier_list() -> Any:
 @bp.route("/carriers/new", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def new_carrier() -> Any:
-    form = _carrier_form()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            carrier = carriers.create(current_actor(), form.values())
-        except ServiceError as error:
-            _refuse(error, form)
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Carrier %(name)s added.", name=carrier.name), "success")
-            return redirect(url_for("ringback.carrier_list"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("ringback/carrier_form.html", form=form, carrier=None), status
+    return _carrier_page(None)
 
 
 @bp.route("/carriers/<int:carrier_id>/edit", methods=["GET", "POST"])
 @roles(Role.ADMIN)
 def edit_carrier(carrier_id: int) -> Any:
-    carrier = carriers.get(carrier_id)
+    return _carrier_page(carriers.get(carrier_id))
+
+
+def _carrier_page(carrier: Any) -> Any:
+    """The carrier form: a new carrier, or changes to one (a stale form is refused)."""
     form = _carrier_form(carrier)
     status = 200
     if form.validate_on_submit():
         seen = int(form.revision.data) if (form.revision.data or "").isdigit() else None
         try:
-            carriers.update(current_actor(), carrier, form.values(), seen_revision=seen)
+            if carrier is None:
+                saved = carriers.create(current_actor(), form.values())
+            else:
+                saved = carriers.update(current_actor(), carrier, form.values(), seen_revision=seen)
         except ServiceError as error:
             _refuse(error, form)
             status = 422
         else:
             db.session.commit()
-            flash(_("Carrier %(name)s saved.", name=carrier.name), "success")
+            flash(_("Carrier %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("ringback.carrier_list"))
     elif request.method == "POST":
         status = 422
