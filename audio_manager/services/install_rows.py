@@ -118,6 +118,8 @@ class Resolver:
         self.digest = phones.hasher()
         self.carriers = list(db.session.scalars(db.select(Carrier)))
         self.carrier_names: dict[str, Carrier] = {}
+        self._named: dict[Any, Carrier | bool] = {}
+        self._seen_units: dict[int, bool] = {}
         for carrier in self.carriers:
             self.carrier_names[fold(carrier.code)] = carrier
             self.carrier_names[fold(carrier.name)] = carrier
@@ -145,7 +147,15 @@ class Resolver:
         """The named carrier, None when not named, False when unknown."""
         if value in (None, ""):
             return self.defaults.carrier
-        return self.carrier_names.get(fold(value), False)
+        if value not in self._named:  # a list names a few carriers many times
+            self._named[value] = self.carrier_names.get(fold(value), False)
+        return self._named[value]
+
+    def _visible(self, unit: Area) -> bool:
+        if unit.id not in self._seen_units:
+            user = self.actor.user
+            self._seen_units[unit.id] = user is not None and area_service.can_see(user, unit)
+        return self._seen_units[unit.id]
 
     def _release(self, carrier: Carrier | None, value: Any) -> RingbackRelease | str:
         """The tone, or the code of the reason it cannot be used."""
@@ -202,9 +212,7 @@ class Resolver:
             unit = self.units.get(str(row["unit"]).strip())
             if unit is None:
                 return error("unknown_unit", _l("Unknown unit (area code)."))
-        if unit is not None and (
-            self.actor.user is None or not area_service.can_see(self.actor.user, unit)
-        ):
+        if unit is not None and not self._visible(unit):
             return error("out_of_scope", _l("This unit is outside your areas."))
         on = self.defaults.on or self.today
         if row.get("date") not in (None, ""):
