@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.jobs import progress
 from audio_manager.models import ImportStatus, Install, InstallImport, InstallImportRow
-from audio_manager.services import install_import, installs
+from audio_manager.services import install_staging, installs
 
 from .conftest import bearer
 from .ringback_helpers import ringback_world
@@ -264,7 +264,7 @@ def test_a_hundred_thousand_lines_in_batches_with_progress(
     assert record["counts"]["created"] == 100_000
     done = commit(client, token, record["id"]).json
     assert done["status"] == "done" and done["processed_rows"] == 100_000
-    assert seen == list(range(install_import.BATCH, 100_001, install_import.BATCH))
+    assert seen == list(range(install_staging.BATCH, 100_001, install_staging.BATCH))
     assert counts() == (100_000, 1, 0)
 
 

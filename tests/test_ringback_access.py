@@ -107,9 +107,6 @@ def test_the_demo_data_sets_install_targets(app_ctx, tmp_path) -> None:
 
     demo.load(tmp_path)
     progress = install_reports.report(accounts.find_user("viewer"), "target")
-    assert [(row["label"], row["target"], row["phones"]) for row in progress.rows][0] == (
-        "Tỉnh Sông Hậu (demo)",
-        240,
-        0,
-    )
+    first = progress.rows[0]
+    assert (first["label"], first["target"], first["phones"]) == ("Tỉnh Sông Hậu (demo)", 240, 0)
     assert len(progress.rows) == len(demo.TARGETS) and progress.target == 240

@@ -18,9 +18,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import ImportStatus, InstallImport, InstallImportRow
+from ..models import ImportStatus, InstallImport
 from ..models.base import utcnow
 from . import audit, installs, phones
+from . import install_staging as staging
 from .context import Actor
 from .errors import Conflict, NotFound, ValidationFailed
 from .install_rows import Defaults, Resolver, RowError, ValidRow, fold
@@ -42,7 +43,6 @@ SYNONYMS = {
 NOT_USED = "-"
 MAX_ROWS = 500_000
 MAX_ERRORS = 200
-BATCH = 2000
 STALE_AFTER = timedelta(hours=24)
 
 
@@ -112,12 +112,8 @@ def purge_stale() -> None:
         )
     )
     for record in old:
-        _drop_rows(record)
+        staging.drop(record)
         record.status = ImportStatus.CANCELLED
-
-
-def _drop_rows(record: InstallImport) -> None:
-    db.session.execute(db.delete(InstallImportRow).where(InstallImportRow.import_id == record.id))
 
 
 def preview(
@@ -165,18 +161,9 @@ def preview(
         else:
             first_line[checked.key] = line
             valid.append(checked)
-    counts = {"created": 0, "removed": 0, "duplicate": 0}
-    if not errors:
-        current = installs.existing_for(valid)
-        for row in valid:
-            status = installs.classify(row, current.get(row.key))
-            if status == "not_installed":
-                message = _l("This number has no install of this tone to remove.")
-                errors.append(RowError(row.line, "not_installed", str(message)))
-            else:
-                counts[status] += 1
-    if errors:
-        raise ValidationFailed(
+
+    def refuse() -> ValidationFailed:
+        return ValidationFailed(
             _l("The file was not imported: %(n)d problem(s) found.", n=len(errors)),
             code="installs_import_invalid",
             details={
@@ -186,6 +173,9 @@ def preview(
                 "mapping": mapping_used,
             },
         )
+
+    if errors:
+        raise refuse()
     purge_stale()
     record = InstallImport(
         status=ImportStatus.READY,
@@ -197,11 +187,24 @@ def preview(
         mapping=mapping_used,
         defaults=_defaults_dict(defaults),
         total_rows=len(valid),
-        counts=counts,
     )
     db.session.add(record)
     db.session.flush()
-    _stage(record.id, valid)
+    staging.store(record.id, valid)
+    # What committing would do, against the installs recorded now (found by a join).
+    current = staging.existing_in_staging(record.id)
+    counts = {"created": 0, "removed": 0, "duplicate": 0}
+    for row in valid:
+        status = installs.classify(row, current.get(row.key))
+        if status == "not_installed":
+            message = _l("This number has no install of this tone to remove.")
+            errors.append(RowError(row.line, "not_installed", str(message)))
+        else:
+            counts[status] += 1
+    if errors:
+        db.session.rollback()  # the import and its staged rows go
+        raise refuse()
+    record.counts = counts
     return record
 
 
@@ -215,29 +218,6 @@ def _defaults_dict(defaults: Defaults) -> dict[str, Any]:
     }
 
 
-def _stage(import_id: int, rows: list[ValidRow]) -> None:
-    table = InstallImportRow.__table__
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(
-            table.insert(),
-            [
-                {
-                    "import_id": import_id,
-                    "line": row.line,
-                    "action": row.action,
-                    "phone_hmac": row.phone_hmac,
-                    "phone_masked": row.phone_masked,
-                    "release_id": row.release_id,
-                    "carrier_id": row.carrier_id,
-                    "area_id": row.area_id,
-                    "staff_name": row.staff_name,
-                    "happened_on": row.happened_on,
-                }
-                for row in rows[start : start + BATCH]
-            ],
-        )
-
-
 def get(import_id: int) -> InstallImport:
     record = db.session.get(InstallImport, import_id)
     if record is None:
@@ -249,21 +229,6 @@ def recent(limit: int = 20) -> list[InstallImport]:
     return list(
         db.session.scalars(db.select(InstallImport).order_by(InstallImport.id.desc()).limit(limit))
     )
-
-
-def sample(record: InstallImport, limit: int = 20) -> list[tuple[ValidRow, str]]:
-    """The first rows of a waiting import with what committing each would do."""
-    rows = [
-        _valid_row(r)
-        for r in db.session.execute(
-            db.select(InstallImportRow.__table__)
-            .where(InstallImportRow.import_id == record.id)
-            .order_by(InstallImportRow.line)
-            .limit(limit)
-        )
-    ]
-    current = installs.existing_for(rows)
-    return [(row, installs.classify(row, current.get(row.key))) for row in rows]
 
 
 def earlier_imports_of_same_file(record: InstallImport) -> list[InstallImport]:
@@ -312,23 +277,9 @@ def commit(actor: Actor, record: InstallImport) -> InstallImport:
 
 def cancel(actor: Actor, record: InstallImport) -> InstallImport:
     _move(record, (ImportStatus.READY, ImportStatus.FAILED), {"status": ImportStatus.CANCELLED})
-    _drop_rows(record)
+    staging.drop(record)
     audit.record(actor, "installs.import_cancel", object_type="install_import", object_id=record.id)
     return record
-
-
-def _valid_row(row: Any) -> ValidRow:
-    return ValidRow(
-        line=row.line,
-        action=row.action,
-        phone_hmac=row.phone_hmac,
-        phone_masked=row.phone_masked,
-        release_id=row.release_id,
-        carrier_id=row.carrier_id,
-        area_id=row.area_id,
-        staff_name=row.staff_name,
-        happened_on=row.happened_on,
-    )
 
 
 def run(record: InstallImport, progress: Callable[[int], None]) -> InstallImport:
@@ -336,21 +287,17 @@ def run(record: InstallImport, progress: Callable[[int], None]) -> InstallImport
     once at the end, so a failure leaves nothing behind)."""
     actor = Actor(user=record.committed_by, via="job")
     totals = {"created": 0, "removed": 0, "duplicate": 0}
-    table = InstallImportRow.__table__
-    done, last_line = 0, 0
-    while True:
-        batch = [
-            _valid_row(r)
-            for r in db.session.execute(
-                db.select(table)
-                .where(table.c.import_id == record.id, table.c.line > last_line)
-                .order_by(table.c.line)
-                .limit(BATCH)
-            )
-        ]
-        if not batch:
-            break
-        written = installs.apply(actor, batch, source="import", import_id=record.id)
+    done = 0
+    for after, batch in staging.batches(record.id):
+        upto = batch[-1].line
+        written = installs.apply(
+            actor,
+            batch,
+            source="import",
+            import_id=record.id,
+            current=staging.existing_in_staging(record.id, after, upto),
+            insert=staging.inserter(actor, record.id, after, upto),
+        )
         counts = written.counts
         if counts["not_installed"]:
             raise ValidationFailed(
@@ -360,9 +307,8 @@ def run(record: InstallImport, progress: Callable[[int], None]) -> InstallImport
         for key in totals:
             totals[key] += counts[key]
         done += len(batch)
-        last_line = batch[-1].line
         progress(done)
-    _drop_rows(record)
+    staging.drop(record)
     record.status = ImportStatus.DONE
     record.counts = totals
     record.processed_rows = done

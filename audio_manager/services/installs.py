@@ -8,7 +8,7 @@ duplicate, or not_installed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -88,6 +88,10 @@ class Written:
         return out
 
 
+# Inserts the new installs among the given rows; returns the (phone, tone) keys it wrote.
+Inserter = Callable[[list[dict[str, Any]]], set[tuple[str, int]]]
+
+
 def apply(
     actor: Actor,
     rows: Sequence[ValidRow],
@@ -95,9 +99,15 @@ def apply(
     source: str,
     import_id: int | None = None,
     user: User | None = None,
+    current: dict[tuple[str, int], Existing] | None = None,
+    insert: Inserter | None = None,
 ) -> Written:
-    """Write rows whose (phone, tone) keys are distinct; the caller commits."""
-    current = existing_for(rows)
+    """Write rows whose (phone, tone) keys are distinct; the caller commits.
+
+    ``current`` (the installs already recorded for the rows) and ``insert`` may come from the
+    caller: an import looks both up from its staging rows inside the database.
+    """
+    current = existing_for(rows) if current is None else current
     now = utcnow()
     reporter = actor.user.id if actor.user else None
     written = Written()
@@ -137,7 +147,7 @@ def apply(
         elif status == "removed" and existing is not None:
             removed_on = max(row.happened_on, existing.installed_on)
             updates.append({"id": existing.id, "removed_on": removed_on, "updated_at": now})
-    inserted = _insert(inserts)
+    inserted = (insert or insert_rows)(inserts) if inserts else set()
     for index, row in enumerate(rows):  # lost a race with a concurrent report: counted once
         new = written.statuses[index] == "created" and row.key not in current
         if new and row.key not in inserted:
@@ -147,14 +157,16 @@ def apply(
     return written
 
 
-def _insert(rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
-    if not rows:
-        return set()
+def insert_ignoring_recorded() -> Any:
+    """INSERT INTO installs that skips a (phone, tone) already there and returns the keys."""
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(Install).on_conflict_do_nothing(index_elements=["phone_hmac", "release_id"])
+
+
+def insert_rows(rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
     statement = (
-        insert(Install)
-        .on_conflict_do_nothing(index_elements=["phone_hmac", "release_id"])
+        insert_ignoring_recorded()
         .returning(Install.phone_hmac, Install.release_id)
         .execution_options(render_nulls=True)
     )

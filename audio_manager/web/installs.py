@@ -28,6 +28,7 @@ from ..services import (
     install_import,
     install_reports,
     install_rows,
+    install_staging,
     installs,
     releases,
 )
@@ -260,7 +261,7 @@ def import_page() -> Any:
 @roles(Role.ADMIN)
 def import_status(import_id: int) -> Any:
     record = install_import.get(import_id)
-    sample = install_import.sample(record) if record.status == "ready" else []
+    sample = install_staging.sample(record) if record.status == "ready" else []
     return render_template(
         "ringback/import_status.html",
         record=record,
