@@ -196,8 +196,18 @@ def test_duplicates_inside_one_file_name_the_first_line(world, login_as) -> None
         (b"Ghi chu,Ma\nabc,111111\n", "phone_column_required"),
         (b"So dien thoai\n0912345678\n", "code_column_required"),
         (HEADER.encode(), "empty"),
+        (b"0912345678,111111\n0987654321,111111\n", "no_header"),
     ],
-    ids=["empty", "png", "xls", "cp1252", "no-phone-column", "no-code-column", "header-only"],
+    ids=[
+        "empty",
+        "png",
+        "xls",
+        "cp1252",
+        "no-phone-column",
+        "no-code-column",
+        "header-only",
+        "no-header",
+    ],
 )
 def test_files_that_are_not_lists_are_refused(world, client, token_for, data, code) -> None:
     response = upload(client, token_for("admin"), data, "ds.xlsx")

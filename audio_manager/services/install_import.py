@@ -132,6 +132,11 @@ def preview(
             _l("The file is larger than %(mb).1f MB.", mb=limit / 1e6), code="too_large"
         )
     table = read_table(data)
+    if any(phones.normalise(cell) for cell in table.header):
+        raise ValidationFailed(
+            _l("The first line must name the columns; this one holds a phone number."),
+            code="no_header",
+        )
     columns = resolve_mapping(table.header, mapping or {}, defaults)
     lines: list[int] = []
     raws: list[dict[str, Any]] = []
