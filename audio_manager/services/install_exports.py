@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from openpyxl import Workbook
-
 from .install_reports import GROUPS, InstallReport
 from .report_exports import TOTAL, fill_sheet, table_csv
 
@@ -62,6 +60,8 @@ def report_csv(report: InstallReport) -> bytes:
 
 def report_xlsx(report: InstallReport, other: Callable[[str], InstallReport]) -> bytes:
     """The requested grouping first, then every other grouping on the same day."""
+    from openpyxl import Workbook  # loaded on the first export, not by every web worker
+
     book = Workbook()
     for index, group in enumerate([report.group_by, *(g for g in GROUPS if g != report.group_by)]):
         current = report if group == report.group_by else other(group)

@@ -8,14 +8,14 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from typing import TYPE_CHECKING
 
 from ..models import Carrier, Version
-from ..production.measure import Measurement
 from ..production.profiles import Profile
 from .report_exports import set_widths
+
+if TYPE_CHECKING:
+    from ..production.measure import Measurement
 
 METADATA_NAME = "metadata.xlsx"
 # Fixed entry times: the same audio and sheet make the same archive.
@@ -69,6 +69,9 @@ def metadata_rows(info: PackageInfo) -> list[tuple[str, object]]:
 
 def metadata_xlsx(info: PackageInfo) -> bytes:
     """One header row and one row for the file, as carriers' content systems import them."""
+    from openpyxl import Workbook  # loaded when a release is made, not by every web worker
+    from openpyxl.styles import Font
+
     rows = metadata_rows(info)
     book = Workbook()
     sheet = book.active

@@ -28,8 +28,6 @@ from ..models import (
     VersionStatus,
 )
 from ..models.base import utcnow
-from ..production.measure import Measurement, file_digest
-from ..production.transcode import transcode
 from . import audit, carriers
 from .assets import fetch_to, store_file
 from .context import Actor
@@ -150,6 +148,9 @@ def _check_releasable(version: Version, carrier: Carrier) -> Rendition:
 
 def prepare(actor: Actor, version: Version, carrier: Carrier, *, note: str = "") -> RingbackRelease:
     """Make the carrier's audio and ZIP, store them, and record the release (caller commits)."""
+    from ..production.measure import Measurement, file_digest  # the audio stack: only here
+    from ..production.transcode import transcode
+
     rendition = _check_releasable(version, carrier)
     profile = carriers.upload_profile(carrier)
     now = utcnow()

@@ -7,10 +7,6 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from .reporting import Report
 
 HEADERS = {
@@ -55,6 +51,8 @@ def table_csv(
 
 def report_xlsx(report: Report, per_group: Callable[[str], Report]) -> bytes:
     """The requested grouping first, then one sheet per single grouping (same period)."""
+    from openpyxl import Workbook  # loaded on the first export, not by every web worker
+
     book = Workbook()
     sheet = book.active
     _fill(sheet, "Tổng hợp", report)
@@ -82,6 +80,8 @@ def fill_sheet(
     total: Sequence[object] | None,
 ) -> None:
     """A caption line, a bold header, the rows, a bold totals row and readable widths."""
+    from openpyxl.styles import Font
+
     sheet.title = title.replace("/", "-")[:31]  # type: ignore[attr-defined]
     sheet.append([caption])  # type: ignore[attr-defined]
     sheet.append(list(header))  # type: ignore[attr-defined]
@@ -98,6 +98,8 @@ def fill_sheet(
 
 
 def set_widths(sheet: object, rows: Sequence[Sequence[object]]) -> None:
+    from openpyxl.utils import get_column_letter
+
     for index in range(max(len(r) for r in rows)):
         longest = max(len(str(r[index])) for r in rows if index < len(r) and r[index] is not None)
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, longest + 2))  # type: ignore[attr-defined]
