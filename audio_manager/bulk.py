@@ -12,10 +12,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Insert, Table, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .extensions import db
+
+
+def insert_skipping(table: Table, conflict: Sequence[str]) -> Insert:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING`` for the session's database (to add a
+    ``from_select`` or a ``returning``)."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict))
 
 
 def insert_rows(
@@ -24,7 +32,7 @@ def insert_rows(
     *,
     conflict: Sequence[str],
     add_on_conflict: Sequence[str] = (),
-    returning: str | None = None,
+    returning: str | Sequence[str] | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction.
 
@@ -32,7 +40,8 @@ def insert_rows(
     with ``add_on_conflict``, those columns of the existing row are increased by the new values
     (then no two rows may share their ``conflict`` values, and rows sorted by them keep
     concurrent writers from deadlocking). Column defaults are not applied: give every column.
-    Returns the ``returning`` column of the rows actually inserted (or merged).
+    Returns the ``returning`` column (or a tuple of the columns) of the rows actually inserted
+    (or merged).
     """
     if not rows:
         return []
@@ -50,7 +59,15 @@ def insert_rows(
     if returning is None:
         db.session.execute(statement, list(rows))
         return []
-    return list(db.session.scalars(statement.returning(table.c[returning]), list(rows)))
+    names = [returning] if isinstance(returning, str) else list(returning)
+    result = db.session.execute(statement.returning(*(table.c[n] for n in names)), list(rows))
+    return _returned(result, returning)
+
+
+def _returned(result: Any, returning: str | Sequence[str]) -> list[Any]:
+    if isinstance(returning, str):
+        return list(result.scalars())
+    return [tuple(row) for row in result]
 
 
 def _insert_unnest(
@@ -59,7 +76,7 @@ def _insert_unnest(
     columns: list[str],
     conflict: Sequence[str],
     add_on_conflict: Sequence[str],
-    returning: str | None,
+    returning: str | Sequence[str] | None,
 ) -> list[Any]:
     dialect = db.session.get_bind().dialect
     params: dict[str, list[Any]] = {}
@@ -79,7 +96,10 @@ def _insert_unnest(
     sql = (
         f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({', '.join(casts)}) "
         f"ON CONFLICT ({', '.join(conflict)}) {action}"
-        + (f" RETURNING {returning}" if returning else "")
     )
-    result = db.session.execute(text(sql), params)
-    return list(result.scalars()) if returning else []
+    if returning is None:
+        db.session.execute(text(sql), params)
+        return []
+    returned = [returning] if isinstance(returning, str) else returning
+    result = db.session.execute(text(f"{sql} RETURNING {', '.join(returned)}"), params)
+    return _returned(result, returning)

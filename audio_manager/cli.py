@@ -323,5 +323,16 @@ def rebuild_counts_command() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (users_cli, tokens_cli, areas_cli, demo_cli, audio_cli, jobs_cli, playlists_cli):
+    from .cli_ringback import ringback_cli
+
+    for group in (
+        users_cli,
+        tokens_cli,
+        areas_cli,
+        demo_cli,
+        audio_cli,
+        jobs_cli,
+        playlists_cli,
+        ringback_cli,
+    ):
         app.cli.add_command(group)

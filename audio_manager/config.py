@@ -47,9 +47,9 @@ def _default_database_url() -> str:
     return f"sqlite:///{instance_path() / 'audio_manager.sqlite3'}"
 
 
-def _default_secret_key() -> str:
-    """A per-installation secret kept in ``instance/secret_key`` (created on first use)."""
-    path = instance_path() / "secret_key"
+def _instance_secret(name: str) -> str:
+    """A per-installation secret kept in ``instance/<name>`` (created on first use)."""
+    path = instance_path() / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +58,14 @@ def _default_secret_key() -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def _default_secret_key() -> str:
+    return _instance_secret("secret_key")
+
+
+def _default_phone_key() -> str:
+    return _instance_secret("phone_hmac_key")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -260,6 +268,21 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         lambda: "",
         "JSON file of audio profiles overriding or adding to the defaults.",
+    ),
+    Setting(
+        "PHONE_HMAC_KEY",
+        "PHONE_HMAC_KEY",
+        str,
+        _default_phone_key,
+        "Key of the HMAC that stands for each phone number (never stored in clear); default a "
+        "random key kept in instance/phone_hmac_key. Keep it: a new key counts old phones anew.",
+    ),
+    Setting(
+        "INSTALL_IMPORT_MAX_BYTES",
+        "INSTALL_IMPORT_MAX_BYTES",
+        int,
+        lambda: 30 * 1024 * 1024,
+        "Largest list of ringback installs (CSV or XLSX) accepted, in bytes (default 30 MB).",
     ),
 )
 

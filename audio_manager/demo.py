@@ -88,6 +88,7 @@ def load(instance_path: Path) -> dict[str, tuple[str, str]]:
         scope = list(db.session.scalars(db.select(Area).where(Area.code.in_(codes))))
         accounts.create_user(actor, username, password, roles, display_name=name, areas=scope)
         logins[role] = (username, password)
+    _ringback_targets(actor)
     db.session.commit()
     instance_path.mkdir(parents=True, exist_ok=True)
     path = instance_path / LOGINS_FILE
@@ -95,6 +96,21 @@ def load(instance_path: Path) -> dict[str, tuple[str, str]]:
     with os.fdopen(fd, "w") as handle:
         json.dump(logins, handle, ensure_ascii=False, indent=2)
     return logins
+
+
+# Ringback install targets (phones, e.g. staff numbers): the province and its first communes.
+TARGETS = {"99": 240, "99001": 18, "99002": 25, "99005": 30}
+
+
+def _ringback_targets(actor: Actor) -> None:
+    """Targets make the install report's progress column meaningful from the first start; the
+    carriers themselves come with the database migration."""
+    from .services.install_reports import set_target
+
+    for code, target in TARGETS.items():
+        area = db.session.scalar(db.select(Area).where(Area.code == code))
+        if area is not None:
+            set_target(actor, area, target)
 
 
 def saved_logins(instance_path: Path) -> dict[str, tuple[str, str]]:

@@ -32,16 +32,26 @@ api = ApiV1()
 
 
 def init_api(app: Flask) -> None:
-    from . import areas, docs, me, messages, production, reports, schedules
+    from . import (
+        areas,
+        docs,
+        installs,
+        me,
+        messages,
+        production,
+        reports,
+        ringback,
+        schedules,
+    )
 
     api.init_app(
         app,
         spec_kwargs={
             "info": {
-                "description": "Messages, audio, schedules, playlists and reports. Authenticate "
-                "with `Authorization: Bearer <token>` (tokens are created on the account page "
-                "or with `flask --app audio_manager tokens create`). Errors are "
-                '`{"error": {"code": ..., "message": ...}}`.'
+                "description": "Messages, audio, schedules, playlists, reports and ringback "
+                "tones. Authenticate with `Authorization: Bearer <token>` (tokens are created "
+                "on the account page or with `flask --app audio_manager tokens create`). "
+                'Errors are `{"error": {"code": ..., "message": ...}}`.'
             }
         },
     )
@@ -49,7 +59,7 @@ def init_api(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "API token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (me, areas, messages, production, schedules, reports):
+    for module in (me, areas, messages, production, schedules, reports, ringback, installs):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)
 

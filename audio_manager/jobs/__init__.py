@@ -1,8 +1,8 @@
-"""Background work: render jobs run inline (tests), in a thread (embedded default) or on RQ.
+"""Background work: jobs run inline (tests), in a thread (embedded default) or on RQ.
 
-Views and services call ``enqueue_render(job_id)`` after committing the job row; every backend
-ends in ``tasks.run_render_job``, which claims the row atomically, so a job delivered twice
-runs once.
+Views and services commit the job's row, then call ``enqueue_render(job_id)`` or
+``enqueue_install_import(import_id)``; every backend ends in ``tasks.run(task, id)``, whose
+task claims its row atomically, so a job delivered twice runs once.
 """
 
 from __future__ import annotations
@@ -27,3 +27,7 @@ def backend() -> JobBackend:
 
 def enqueue_render(job_id: int) -> None:
     backend().enqueue(job_id)
+
+
+def enqueue_install_import(import_id: int) -> None:
+    backend().enqueue(import_id, task="install_import")

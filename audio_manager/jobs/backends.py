@@ -1,4 +1,4 @@
-"""Queue backends. Each hands a job id to ``tasks.run_render_job``."""
+"""Queue backends. Each hands a task name and a row id to ``tasks.run``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 class JobBackend(Protocol):
     name: str
 
-    def enqueue(self, job_id: int) -> None: ...
+    def enqueue(self, job_id: int, task: str = "render") -> None: ...
 
 
 class InlineBackend:
@@ -28,8 +28,8 @@ class InlineBackend:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def enqueue(self, job_id: int) -> None:
-        tasks.run_render_job(job_id)
+    def enqueue(self, job_id: int, task: str = "render") -> None:
+        tasks.run(task, job_id)
 
 
 class ThreadBackend:
@@ -42,7 +42,7 @@ class ThreadBackend:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, int] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -53,23 +53,23 @@ class ThreadBackend:
             self._thread = threading.Thread(target=self._work, name="render-jobs", daemon=True)
             self._thread.start()
             with self.app.app_context():
-                for job_id in tasks.queued_job_ids():
-                    self._queue.put(job_id)
+                for item in tasks.queued_jobs():
+                    self._queue.put(item)
 
-    def enqueue(self, job_id: int) -> None:
+    def enqueue(self, job_id: int, task: str = "render") -> None:
         self._ensure_started()
-        self._queue.put(job_id)
+        self._queue.put((task, job_id))
 
     def _work(self) -> None:
         while True:
-            job_id = self._queue.get()
-            if job_id is None:
+            item = self._queue.get()
+            if item is None:
                 return
             try:
                 with self.app.app_context():
-                    tasks.run_render_job(job_id)
+                    tasks.run(*item)
             except Exception:  # the task records failures; this guards the thread itself
-                log.exception("render job %s crashed the worker loop", job_id)
+                log.exception("%s job %s crashed the worker loop", *item)
             finally:
                 self._queue.task_done()
 
@@ -109,9 +109,10 @@ class RQBackend:
             self._queue = Queue(self.queue_name, connection=Redis.from_url(self.redis_url))
         return self._queue
 
-    def enqueue(self, job_id: int) -> None:
+    def enqueue(self, job_id: int, task: str = "render") -> None:
         self.queue().enqueue(
-            "audio_manager.jobs.tasks.rq_render_job",
+            "audio_manager.jobs.tasks.rq_run",
+            task,
             job_id,
             job_timeout=self.app.config["RENDER_TIMEOUT_SECONDS"],
         )

@@ -7,8 +7,9 @@ import logging
 from flask import Flask, has_app_context
 
 from ..extensions import db
-from ..models import JobStatus, RenderJob
+from ..models import ImportStatus, InstallImport, JobStatus, RenderJob
 from ..models.base import utcnow
+from . import progress
 
 log = logging.getLogger(__name__)
 _worker_app: Flask | None = None
@@ -22,6 +23,16 @@ def queued_job_ids() -> list[int]:
             .order_by(RenderJob.id)
         )
     )
+
+
+def queued_jobs() -> list[tuple[str, int]]:
+    """Every job left queued (e.g. by a previous run of the process), as (task, id)."""
+    imports = db.session.scalars(
+        db.select(InstallImport.id)
+        .where(InstallImport.status == ImportStatus.QUEUED)
+        .order_by(InstallImport.id)
+    )
+    return [("render", i) for i in queued_job_ids()] + [("install_import", i) for i in imports]
 
 
 def claim(job_id: int) -> bool:
@@ -65,10 +76,61 @@ def run_render_job(job_id: int) -> None:
     db.session.commit()
 
 
-def rq_render_job(job_id: int) -> None:
+def claim_import(import_id: int) -> bool:
+    result = db.session.execute(
+        db.update(InstallImport)
+        .where(InstallImport.id == import_id, InstallImport.status == ImportStatus.QUEUED)
+        .values(
+            status=ImportStatus.RUNNING,
+            attempts=InstallImport.attempts + 1,
+            started_at=utcnow(),
+            processed_rows=0,
+        )
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def run_install_import(import_id: int) -> None:
+    """Write an import's rows in one transaction; a failure leaves no install behind."""
+    from ..services import install_import
+    from ..services.errors import ServiceError
+
+    if not claim_import(import_id):
+        log.info("install import %s is not queued; skipped", import_id)
+        return
+    record = db.session.get(InstallImport, import_id)
+    assert record is not None
+    try:
+        install_import.run(record, progress.reporter(import_id))
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        record = db.session.get(InstallImport, import_id)
+        assert record is not None
+        if isinstance(exc, ServiceError):
+            record.error_code, record.error = exc.code, str(exc.message)
+        else:  # only the type: a database error's text would carry the statement's values
+            log.error("install import %s failed: %s", import_id, type(exc).__name__)
+            record.error_code, record.error = "internal_error", type(exc).__name__
+        record.status = ImportStatus.FAILED
+        record.finished_at = utcnow()
+        db.session.commit()
+    finally:
+        progress.forget(import_id)
+
+
+TASKS = {"render": run_render_job, "install_import": run_install_import}
+
+
+def run(task: str, job_id: int) -> None:
+    TASKS[task](job_id)
+
+
+def rq_run(task: str, job_id: int) -> None:
     """RQ entry point: runs in a worker process with its own app."""
     if has_app_context():
-        run_render_job(job_id)
+        run(task, job_id)
         return
     global _worker_app
     if _worker_app is None:
@@ -76,4 +138,9 @@ def rq_render_job(job_id: int) -> None:
 
         _worker_app = create_app()
     with _worker_app.app_context():
-        run_render_job(job_id)
+        run(task, job_id)
+
+
+def rq_render_job(job_id: int) -> None:
+    """Entry point of render jobs queued before ``rq_run`` existed."""
+    rq_run("render", job_id)

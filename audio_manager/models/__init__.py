@@ -8,6 +8,16 @@ from .data_versions import DataVersion
 from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
 from .play_counts import HamletPlayCount, PlayCount
 from .plays import PlayEvent
+from .ringback import (
+    Carrier,
+    ImportStatus,
+    Install,
+    InstallImport,
+    InstallImportRow,
+    InstallTarget,
+    ReleaseStatus,
+    RingbackRelease,
+)
 from .schedules import Schedule, ScheduleTarget
 
 __all__ = [
@@ -18,15 +28,23 @@ __all__ = [
     "Asset",
     "AuditEvent",
     "BulletinPart",
+    "Carrier",
     "DataVersion",
     "HamletPlayCount",
+    "ImportStatus",
+    "Install",
+    "InstallImport",
+    "InstallImportRow",
+    "InstallTarget",
     "JobStatus",
     "Message",
     "PlayCount",
     "PlayEvent",
     "Priority",
+    "ReleaseStatus",
     "RenderJob",
     "Rendition",
+    "RingbackRelease",
     "Role",
     "Schedule",
     "ScheduleTarget",

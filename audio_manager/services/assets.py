@@ -58,6 +58,7 @@ EXTENSIONS = {
     "audio/amr": "amr",
     "audio/aiff": "aiff",
     "application/json": "json",
+    "application/zip": "zip",
 }
 
 

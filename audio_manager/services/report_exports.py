@@ -34,11 +34,18 @@ def _table(report: Report) -> tuple[list[str], list[list[object]]]:
 
 def report_csv(report: Report) -> bytes:
     header, rows = _table(report)
+    return table_csv(header, rows, [TOTAL] + [""] * (len(header) - 2) + [report.total])
+
+
+def table_csv(
+    header: Sequence[object], rows: Sequence[Sequence[object]], total: Sequence[object]
+) -> bytes:
+    """CSV in UTF-8 with a BOM (so Excel shows Vietnamese), CRLF lines, a totals row last."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
-    writer.writerow([TOTAL] + [""] * (len(header) - 2) + [report.total])
+    writer.writerow(total)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -58,24 +65,39 @@ def report_xlsx(report: Report, per_group: Callable[[str], Report]) -> bytes:
 
 
 def _fill(sheet: object, title: str, report: Report) -> None:
+    header, rows = _table(report)
+    caption = f"Lượt phát từ {report.period.first:%d/%m/%Y} đến {report.period.last:%d/%m/%Y}"
+    total = [TOTAL] + [None] * (len(header) - 2) + [report.total]
+    fill_sheet(sheet, title, caption, header, rows, total)
+
+
+def fill_sheet(
+    sheet: object,
+    title: str,
+    caption: str,
+    header: Sequence[object],
+    rows: Sequence[Sequence[object]],
+    total: Sequence[object] | None,
+) -> None:
+    """A caption line, a bold header, the rows, a bold totals row and readable widths."""
     from openpyxl.styles import Font
 
-    header, rows = _table(report)
     sheet.title = title.replace("/", "-")[:31]  # type: ignore[attr-defined]
-    sheet.append([f"Lượt phát từ {report.period.first:%d/%m/%Y} đến {report.period.last:%d/%m/%Y}"])  # type: ignore[attr-defined]
-    sheet.append(header)  # type: ignore[attr-defined]
+    sheet.append([caption])  # type: ignore[attr-defined]
+    sheet.append(list(header))  # type: ignore[attr-defined]
     for row in rows:
-        sheet.append(row)  # type: ignore[attr-defined]
-    sheet.append([TOTAL] + [None] * (len(header) - 2) + [report.total])  # type: ignore[attr-defined]
+        sheet.append(list(row))  # type: ignore[attr-defined]
     bold = Font(bold=True)
+    if total is not None:
+        sheet.append(list(total))  # type: ignore[attr-defined]
+        for cell in sheet[sheet.max_row]:  # type: ignore[attr-defined,index]
+            cell.font = bold
     for cell in sheet[2]:  # type: ignore[index]
         cell.font = bold
-    for cell in sheet[sheet.max_row]:  # type: ignore[attr-defined,index]
-        cell.font = bold
-    _widths(sheet, [header, *rows])
+    set_widths(sheet, [header, *rows])
 
 
-def _widths(sheet: object, rows: Sequence[Sequence[object]]) -> None:
+def set_widths(sheet: object, rows: Sequence[Sequence[object]]) -> None:
     from openpyxl.utils import get_column_letter
 
     for index in range(max(len(r) for r in rows)):

@@ -14,10 +14,12 @@ def register_blueprints(app: Flask) -> None:
         auth,
         health,
         home,
+        installs,
         messages,
         operator,
         production,
         reports,
+        ringback,
         schedules,
     )
 
@@ -34,5 +36,7 @@ def register_blueprints(app: Flask) -> None:
         schedules,
         operator,
         reports,
+        ringback,
+        installs,
     ):
         app.register_blueprint(module.bp)

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from ..access import authenticated
+from ..access import allowed, authenticated
 from ..extensions import db
 from ..models import Area
 from ..models.base import utcnow
 from ..scheduling import LOCAL_TZ
-from ..services import areas, reporting
+from ..services import areas, install_reports, reporting
 from ..services.area_levels import Levels
 
 bp = Blueprint("home", __name__)
@@ -34,4 +34,5 @@ def index() -> Any:
         levels=levels,
         scope=areas.scope_of(current_user),
         headline=reporting.headline(current_user, utcnow().astimezone(LOCAL_TZ).year),
+        ringback=install_reports.headline(current_user) if allowed("installs.report") else None,
     )
