@@ -44,6 +44,29 @@ hamlet,,Ấp Bình Một,94201,hoa;kinh
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def quick_fixtures() -> Iterator[None]:
+    """Speed for the fixtures, not for what is tested: the stock sounds are synthesized once
+    per run (deterministic, and many tests install them), and passwords are hashed with few
+    PBKDF2 rounds instead of scrypt's deliberately slow cost."""
+    import functools
+
+    from werkzeug.security import generate_password_hash
+
+    from audio_manager.production import synthetic
+    from audio_manager.services import accounts
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthetic, "pad_bed", functools.cache(synthetic.pad_bed))
+        patch.setattr(synthetic, "chime", functools.cache(synthetic.chime))
+        patch.setattr(
+            accounts,
+            "generate_password_hash",
+            functools.partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+        )
+        yield
+
+
 def reset_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
