@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from audio_manager.extensions import db
-from audio_manager.models import ApiToken, Area, Message, PlayEvent
+from audio_manager.models import Area, Message, PlayEvent
 from audio_manager.scheduling import LOCAL_TZ
 from audio_manager.services import data_versions, playlists
 from audio_manager.services.data_versions import PLAYLISTS
@@ -50,21 +50,53 @@ def triggers_on(name: str, table: str) -> set[str]:
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t "
             "AND name LIKE :like"
         )
-    return set(db.session.scalars(sa.text(query), {"t": table, "like": f"am_{name}_changed%"}))
+    return set(db.session.scalars(sa.text(query), {"t": table, "like": f"am_{name}_%"}))
 
 
 @pytest.mark.parametrize(("name", "table"), TRACKED)
 def test_every_tracked_table_has_its_triggers(app_ctx, name, table) -> None:
     found = triggers_on(name, table)
-    if db.engine.dialect.name == "postgresql":  # one deferred trigger (two with a WHEN filter)
-        assert len(found) in (1, 2) and f"am_{name}_changed" in found
+    if db.engine.dialect.name == "postgresql":  # deferred (two with a WHEN filter), truncate
+        assert {f"am_{name}_changed", f"am_{name}_truncated"} <= found
+        assert found <= {f"am_{name}_changed", f"am_{name}_changed_update", f"am_{name}_truncated"}
     else:  # insert, update and delete
         assert {f"am_{name}_changed_{table}_{e}" for e in ("insert", "update", "delete")} == found
 
 
-def test_sqlite_token_trigger_spells_every_column_but_last_used_at(app_ctx) -> None:
-    columns = {c.name for c in ApiToken.__table__.columns} - {"last_used_at"}
-    assert set(migration().API_TOKEN_COLUMNS) == columns
+@pytest.mark.parametrize("table", ["api_tokens", "users"])
+def test_sqlite_update_triggers_spell_every_column_but_the_ignored_one(app_ctx, table) -> None:
+    """SQLite cannot say "any column but last_used_at": the live trigger must list every
+    column the table has now, but that one."""
+    if db.engine.dialect.name != "sqlite":
+        assert triggers_on("accounts", table)  # PostgreSQL compares whole rows instead
+        return
+    sql = db.session.scalar(
+        sa.text("SELECT sql FROM sqlite_master WHERE name = :n"),
+        {"n": f"am_accounts_changed_{table}_update"},
+    )
+    listed = {c.strip() for c in sql.split("UPDATE OF", 1)[1].split(" ON ", 1)[0].split(",")}
+    columns = {row[1] for row in db.session.execute(sa.text(f"PRAGMA table_info({table})"))}
+    ignored = migration().IGNORED_UPDATES[("accounts", table)]
+    assert listed == columns - {ignored}
+
+
+def test_emptying_a_table_moves_the_version(w, client) -> None:
+    body = {
+        "message_id": w["message"].id,
+        "areas": ["94101"],
+        "times": ["06:30"],
+        "start_date": TODAY.isoformat(),
+        "end_date": (TODAY + timedelta(days=3)).isoformat(),
+        "recurrence": {"kind": "daily"},
+    }
+    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
+    before = version()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("TRUNCATE schedule_targets"))
+    else:
+        db.session.execute(sa.text("DELETE FROM schedule_targets"))
+    db.session.commit()
+    assert version() != before
 
 
 @pytest.fixture

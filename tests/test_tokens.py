@@ -150,3 +150,14 @@ def test_using_a_token_touches_it_without_emptying_the_cache(app_ctx, client, to
     db.session.rollback()
     assert db.session.scalar(sa.select(ApiToken.last_used_at)) is not None
     assert data_versions.current(data_versions.ACCOUNTS) == before
+
+
+def test_a_login_leaves_cached_tokens_alone(app_ctx, login_as) -> None:
+    from audio_manager.services import data_versions
+
+    make_user("viewer", Role.VIEWER)
+    db.session.rollback()
+    before = data_versions.current(data_versions.ACCOUNTS)
+    login_as("viewer")  # writes the user's last_login_at
+    db.session.rollback()
+    assert data_versions.current(data_versions.ACCOUNTS) == before

@@ -4,8 +4,10 @@ Devices poll (playlists every few minutes, from thousands of communes), so a tok
 should not load its user, roles and scope every time. The cache is keyed by the token's hash
 and the database's ``accounts`` data version, which triggers move on with any change to users,
 roles, scopes, tokens or areas (migration 0005): revoking a token or disabling a user takes
-effect on the next request, in every process. Cached objects are detached copies loaded in a
-session of their own; each request gets them merged into its session without SQL.
+effect on the next request, in every process. Cached objects are detached copies, loaded on
+the request's own connection (so in the snapshot its version was read in) by a session of
+their own; each request gets them merged into its session without SQL (but for the touch of
+last_used_at once a minute, after which they load again as usual).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def verify_token(plaintext: str) -> tuple[ApiToken | None, str | None]:
         cached = _load(key[0])
         if cached is None:
             return None, "invalid_token"  # unknown tokens are not kept
-        cache().put(key, cached, 1)
+        if not data_versions.wrote():  # what a writing transaction reads may never be committed
+            cache().put(key, cached, 1)
     found = cached.token
     if found.revoked_at is not None:
         return None, "token_revoked"
@@ -73,7 +76,7 @@ def verify_token(plaintext: str) -> tuple[ApiToken | None, str | None]:
 
 
 def _load(digest: str) -> CachedToken | None:
-    with Session(db.engine) as session:
+    with Session(bind=db.session.connection()) as session:
         token = session.scalars(_QUERY, {"digest": digest}).unique().one_or_none()
         if token is None:
             return None
