@@ -97,6 +97,36 @@ def test_bad_self_reports_are_refused_and_write_nothing(app_ctx, tmp_path, login
     )
 
 
+def test_staff_remove_only_what_they_reported(
+    app_ctx, tmp_path, client, login_as, token_for
+) -> None:
+    from .conftest import make_user
+
+    w = ringback_world(tmp_path)
+    viettel = w["carriers"]["viettel"]
+    # Recorded by an admin's batch (a carrier's list), and by another staff member.
+    body = {
+        "installs": [
+            {"phone": "0912345678", "carrier": "viettel", "code": "111111", "unit": "94101"}
+        ]
+    }
+    posted = client.post("/api/v1/ringback/installs", json=body, headers=bearer(token_for("admin")))
+    assert posted.status_code == 200 and posted.json["results"][0]["status"] == "created"
+    make_user("colleague", "operator", areas=["94101"])
+    colleague = login_as("colleague")
+    assert (
+        report(colleague, carrier_id=viettel.id, code="111111", phone="0987654321").status_code
+        == 302
+    )
+    intruder = login_as("staff")
+    for phone in ("0912345678", "0987654321"):
+        refused = report(
+            intruder, carrier_id=viettel.id, code="111111", phone=phone, action="uninstall"
+        )
+        assert refused.status_code == 422 and "gỡ" in refused.get_data(as_text=True)
+    assert [row.removed_on for row in installs()] == [None, None]
+
+
 def test_api_batches_answer_per_row_and_resending_is_harmless(
     app_ctx, tmp_path, client, token_for
 ) -> None:

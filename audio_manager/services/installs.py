@@ -41,6 +41,7 @@ class Existing:
     id: int
     installed_on: date
     removed_on: date | None
+    user_id: int | None = None  # the staff member who reported it, when one did
 
 
 def existing_for(rows: Iterable[ValidRow]) -> dict[tuple[str, int], Existing]:
@@ -57,11 +58,12 @@ def existing_for(rows: Iterable[ValidRow]) -> dict[tuple[str, int], Existing]:
                 Install.release_id,
                 Install.installed_on,
                 Install.removed_on,
+                Install.user_id,
             ).where(Install.phone_hmac.in_(chunk))
         ):
             key = (row.phone_hmac, row.release_id)
             if key in keys:
-                found[key] = Existing(row.id, row.installed_on, row.removed_on)
+                found[key] = Existing(row.id, row.installed_on, row.removed_on, row.user_id)
     return found
 
 
@@ -194,12 +196,16 @@ def report_own(
     checked = check_rows(actor, [row], Defaults(area=unit))[0]
     if isinstance(checked, RowError):
         raise ValidationFailed(checked.message, code=checked.code)
-    status = apply(actor, [checked], source="self", user=actor.user).statuses[0]
-    if status == "not_installed":
+    current = existing_for([checked]).get(checked.key)
+    # Staff remove only what they reported themselves: an install someone else reported, or a
+    # carrier's list recorded, answers as if there were none.
+    if checked.action != INSTALL and (current is None or current.user_id != actor.user.id):
         raise ValidationFailed(
             _l("There is no install of this tone for this number to remove."),
             code="not_installed",
         )
+    known = {checked.key: current} if current is not None else {}
+    status = apply(actor, [checked], source="self", user=actor.user, current=known).statuses[0]
     audit.record(
         actor,
         f"install.{checked.action}",
