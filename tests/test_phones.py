@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from audio_manager.extensions import db
 from audio_manager.services import phones
 
 
@@ -71,3 +72,22 @@ def test_the_hmac_is_keyed_and_the_mask_shows_only_the_ends() -> None:
 def test_redact_masks_numbers_in_free_text() -> None:
     assert phones.redact("danh-sach-0912345678.csv") == "danh-sach-xxxxxxx678.csv"
     assert phones.redact("ds thang 11-2026.xlsx") == "ds thang 11-2026.xlsx"
+
+
+def test_a_server_with_another_key_refuses_to_count_phones(app, app_ctx) -> None:
+    """Two servers with their own default keys would count the same phone twice: the database
+    remembers a fingerprint of the first key, and a server with another one says so."""
+    from audio_manager.services.errors import Conflict
+
+    digest = phones.hasher()  # the test server's key: recorded with the first use
+    db.session.commit()
+    assert phones.protect("0912345678", digest) is not None
+    key = app.config["PHONE_HMAC_KEY"]
+    try:
+        app.config["PHONE_HMAC_KEY"] = "another server's key"
+        with pytest.raises(Conflict) as refused:
+            phones.hasher()
+        assert refused.value.code == "phone_key_mismatch"
+    finally:
+        app.config["PHONE_HMAC_KEY"] = key
+    assert phones.hasher()("0912345678") == digest("0912345678")

@@ -15,6 +15,7 @@ from .ringback import (
     InstallImport,
     InstallImportRow,
     InstallTarget,
+    KeyFingerprint,
     ReleaseStatus,
     RingbackRelease,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "InstallImportRow",
     "InstallTarget",
     "JobStatus",
+    "KeyFingerprint",
     "Message",
     "PlayCount",
     "PlayEvent",

@@ -217,3 +217,13 @@ class InstallImportRow(db.Model):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     staff_name: Mapped[str | None] = mapped_column(String(200))
     happened_on: Mapped[date] = mapped_column(Date)
+
+
+class KeyFingerprint(db.Model):
+    """An HMAC of a fixed text under a server secret: tells whether every server uses the same
+    key (a different phone key would count the same phones again) without revealing it."""
+
+    __tablename__ = "key_fingerprints"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..bulk import insert_rows
+from ..extensions import db
+from ..models import KeyFingerprint
+from .errors import Conflict
 
 # Mobile ranges since the 2018 move to ten digits: 03x Viettel, 05x Vietnamobile/Gmobile/Reddi,
 # 07x MobiFone, 08x VinaPhone/Viettel/iTel/MobiFone, 09x all of them (095 is unassigned).
@@ -65,9 +71,12 @@ def mask(national: str) -> str:
 
 
 def hasher(key: str | None = None) -> Callable[[str], str]:
-    """A function from a national number to its HMAC-SHA256 (hex), keyed once."""
-    secret = (key if key is not None else current_app.config["PHONE_HMAC_KEY"]).encode()
-    base = hmac.new(secret, digestmod=hashlib.sha256)
+    """A function from a national number to its HMAC-SHA256 (hex), keyed once (by default
+    with the server's key, checked against the one the recorded installs were made with)."""
+    if key is None:
+        key = current_app.config["PHONE_HMAC_KEY"]
+        check_server_key(key)
+    base = hmac.new(key.encode(), digestmod=hashlib.sha256)
 
     def digest(national: str) -> str:
         mac = base.copy()
@@ -75,6 +84,36 @@ def hasher(key: str | None = None) -> Callable[[str], str]:
         return mac.hexdigest()
 
     return digest
+
+
+FINGERPRINT_TEXT = b"audio_manager phone key"
+
+
+def check_server_key(key: str) -> None:
+    """Refuse to hash with a key other than the one the data was made with (two servers with
+    their own default keys would count the same phone twice). The database keeps an HMAC of a
+    fixed text under the key, recorded with the first phone; once found, not read again by this
+    process."""
+    checked = current_app.extensions.setdefault("audio_manager.phone_key_checked", set())
+    if key in checked:
+        return
+    fingerprint = hmac.new(key.encode(), FINGERPRINT_TEXT, hashlib.sha256).hexdigest()
+    stored = db.session.scalar(
+        db.select(KeyFingerprint.fingerprint).where(KeyFingerprint.name == "phone_hmac")
+    )
+    if stored is None:  # recorded in the caller's transaction: checked again until it is kept
+        row = {"name": "phone_hmac", "fingerprint": fingerprint}
+        insert_rows(KeyFingerprint.__table__, [row], conflict=("name",))
+        return
+    if not hmac.compare_digest(stored, fingerprint):
+        raise Conflict(
+            _l(
+                "This server's phone key is not the one the recorded installs were made with: "
+                "set AUDIO_MANAGER_PHONE_HMAC_KEY to the same value on every server."
+            ),
+            code="phone_key_mismatch",
+        )
+    checked.add(key)
 
 
 def protect(raw: Any, digest: Callable[[str], str] | None = None) -> Phone | None:
