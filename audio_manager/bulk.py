@@ -9,6 +9,7 @@ SQLAlchemy's multi-row VALUES, which it handles well.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,7 +87,10 @@ def _insert_unnest(
         process = column_type.bind_processor(dialect)
         values = [row[name] for row in rows]
         params[f"p{index}"] = [process(v) for v in values] if process else values
-        casts.append(f"CAST(:p{index} AS {column_type.compile(dialect=dialect)}[])")
+        # Arrays of the unbounded type: a cast to VARCHAR(n) would cut long values silently,
+        # while the column itself refuses them.
+        base = re.sub(r"\(\d+\)", "", column_type.compile(dialect=dialect))
+        casts.append(f"CAST(:p{index} AS {base}[])")
     names = ", ".join(columns)
     if add_on_conflict:
         merge = ", ".join(f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in add_on_conflict)

@@ -23,7 +23,9 @@ class _Counts:
     played_on: Mapped[date] = mapped_column(Date)  # the local day
     language: Mapped[str] = mapped_column(String(16))
     unscheduled: Mapped[bool] = mapped_column(Boolean)
-    commune_id: Mapped[int] = mapped_column(Integer)
+    # None only for a hamlet with no area of the commune level above it (an unusual tree):
+    # such rows are never merged (NULL is never equal), which costs rows, not correctness.
+    commune_id: Mapped[int | None] = mapped_column(Integer)
     district_id: Mapped[int | None] = mapped_column(Integer)
     province_id: Mapped[int | None] = mapped_column(Integer)
     plays: Mapped[int] = mapped_column(Integer)  # confirmed played

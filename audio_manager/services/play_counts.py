@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select, text
 
 from ..bulk import insert_rows
 from ..extensions import db
@@ -43,11 +43,15 @@ def add(events: Sequence[dict[str, Any]]) -> None:
 
 
 def _sortable(item: tuple[tuple[Any, ...], Any]) -> tuple[Any, ...]:
+    # None (a missing commune) sorts first instead of failing to compare.
     return tuple((value is None, value) for value in item[0])
 
 
 def rebuild() -> None:
-    """Make every roll-up again from the events, in the caller's transaction."""
+    """Make every roll-up again from the events, in the caller's transaction (which keeps new
+    plays waiting meanwhile on PostgreSQL; SQLite has one writer anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE play_events IN SHARE MODE"))
     played = func.sum(case((PlayEvent.played, 1), else_=0))
     missed = func.sum(case((PlayEvent.played, 0), else_=1))
     for model, key in ROLLUPS:
@@ -55,9 +59,5 @@ def rebuild() -> None:
         keys = [getattr(PlayEvent, c) for c in key]
         others = [func.max(getattr(PlayEvent, c)) for c in AREA_COLUMNS if c not in key]
         names = [*key, *(c for c in AREA_COLUMNS if c not in key), "plays", "misses"]
-        source = (
-            select(*keys, *others, played, missed)
-            .where(PlayEvent.commune_id.is_not(None))  # every hamlet has one
-            .group_by(*keys)
-        )
+        source = select(*keys, *others, played, missed).group_by(*keys)
         db.session.execute(insert(model).from_select(names, source))

@@ -129,18 +129,21 @@ class _Lookups:
         )
 
     def rollup(self, hamlet: Area) -> dict[str, int | None]:
-        """The hamlet's ancestors by position: its parent ("commune"), the top level
-        ("province"), and any level between ("district", optional)."""
-        ancestors = hamlet.ancestor_ids()
+        """The hamlet's ancestors by level: the top one ("province"), the one just above the
+        hamlet ("commune"), and any between ("district", optional)."""
+        levels = self.level_order
         found: dict[str, int | None] = {
-            "commune_id": ancestors[-1] if ancestors else None,
+            "commune_id": None,
             "district_id": None,
             "province_id": None,
         }
-        for area_id in ancestors:
-            if self.levels.get(area_id) == self.level_order.top:
+        for area_id in hamlet.ancestor_ids():
+            level = self.levels.get(area_id)
+            if level == levels.top:
                 found["province_id"] = area_id
-            elif area_id != found["commune_id"]:
+            elif level == levels.order[-2]:
+                found["commune_id"] = area_id
+            else:
                 found["district_id"] = area_id
         return found
 

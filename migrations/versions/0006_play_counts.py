@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('played_on', sa.Date(), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('unscheduled', sa.Boolean(), nullable=False),
-    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=True),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('province_id', sa.Integer(), nullable=True),
     sa.Column('plays', sa.Integer(), nullable=False),
@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('played_on', sa.Date(), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('unscheduled', sa.Boolean(), nullable=False),
-    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=True),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('province_id', sa.Integer(), nullable=True),
     sa.Column('plays', sa.Integer(), nullable=False),
@@ -67,7 +67,6 @@ def upgrade():
         "unscheduled, district_id, province_id, plays, misses) "
         f"SELECT played_on, commune_id, message_id, language, source, unscheduled, "
         f"MAX(district_id), MAX(province_id), {counts} FROM play_events "
-        "WHERE commune_id IS NOT NULL "
         "GROUP BY played_on, commune_id, message_id, language, source, unscheduled"
     )
     op.execute(
@@ -75,7 +74,6 @@ def upgrade():
         "commune_id, district_id, province_id, plays, misses) "
         f"SELECT played_on, area_id, language, unscheduled, MAX(commune_id), "
         f"MAX(district_id), MAX(province_id), {counts} FROM play_events "
-        "WHERE commune_id IS NOT NULL "
         "GROUP BY played_on, area_id, language, unscheduled"
     )
 
