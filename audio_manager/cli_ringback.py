@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .models import ImportStatus
+from .production.errors import ProductionError
 from .services import (
     accounts,
     carriers,
@@ -34,7 +35,7 @@ def _actor(username: str) -> Actor:
     return Actor(user=user, ip=None, via="cli")
 
 
-def _fail(error: ServiceError) -> None:
+def _fail(error: ServiceError | ProductionError) -> None:
     db.session.rollback()
     details = error.details if isinstance(error.details, dict) else {}
     for line in details.get("errors", []):
@@ -65,7 +66,7 @@ def prepare_release(version_id: int, carrier_code: str, username: str) -> None:
         raise click.ClickException(f"unknown carrier: {carrier_code}")
     try:
         release = releases.prepare(_actor(username), versions.get(version_id), carrier)
-    except ServiceError as error:
+    except (ServiceError, ProductionError) as error:  # a conversion can fail too
         _fail(error)
     db.session.commit()
     click.echo(f"release {release.id} prepared for {carrier.name}")

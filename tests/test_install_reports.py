@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from audio_manager.extensions import db
 from audio_manager.models import Area
-from audio_manager.services.install_rows import local_today
+from audio_manager.models.base import local_today
 
 from .conftest import bearer
 from .ringback_helpers import ringback_world

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -16,6 +15,7 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
+from ..models.base import local_today
 from ..services import messages, playlists, plays, schedules, versions
 from ..services.errors import ValidationFailed
 from .downloads import playlist_download
@@ -169,12 +169,6 @@ def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     schedule = schedules.cancel(current_actor(), schedules.get(schedule_id), reason=data["reason"])
     db.session.commit()
     return schedule
-
-
-def local_today() -> date:
-    from ..models.base import utcnow
-
-    return utcnow().astimezone(sched.LOCAL_TZ).date()
 
 
 @blp.route("/playlists")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from ..scheduling.recurrence import LOCAL_TZ
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today where days are counted (Asia/Ho_Chi_Minh)."""
+    return utcnow().astimezone(LOCAL_TZ).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -158,7 +158,6 @@ class InstallTarget(db.Model):
 
 
 class ImportStatus(enum.StrEnum):
-    INVALID = "invalid"  # the file had problems; nothing can be committed
     READY = "ready"  # previewed; waiting for the user to commit
     QUEUED = "queued"
     RUNNING = "running"
@@ -186,8 +185,6 @@ class InstallImport(db.Model):
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    error_count: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)

@@ -147,7 +147,9 @@ def preview(
             raise ValidationFailed(
                 _l("At most %(n)d lines per file.", n=MAX_ROWS), code="too_many_rows"
             )
-    mapping_used = {field: table.header[index] for field, index in columns.items()}
+    # Header cells are free text kept with the import: a number typed into one is masked.
+    header = [phones.redact(str(cell)) for cell in table.header]
+    mapping_used = {field: header[index] for field, index in columns.items()}
     if not raws:
         raise ValidationFailed(_l("The file has a header but no installs."), code="empty")
     resolver = Resolver(actor, raws, defaults)
@@ -174,7 +176,7 @@ def preview(
             details={
                 "errors": [e.as_dict() for e in errors[:MAX_ERRORS]],
                 "error_count": len(errors),
-                "columns": table.header,
+                "columns": header,
                 "mapping": mapping_used,
             },
         )
@@ -188,7 +190,7 @@ def preview(
         filename=phones.redact(filename)[:200],
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_format=table.format,
-        columns=table.header,
+        columns=header,
         mapping=mapping_used,
         defaults=_defaults_dict(defaults),
         total_rows=len(valid),

@@ -27,11 +27,11 @@ from ..models import (
     Variant,
     Version,
 )
+from ..models.base import local_today
 from . import areas as area_service
 from . import audit
 from .context import Actor
 from .errors import NotFound, ValidationFailed
-from .install_rows import local_today
 
 GROUPS = ("carrier", "unit", "tone", "month", "target")
 MAX_MONTHS = 60

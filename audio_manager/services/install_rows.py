@@ -12,10 +12,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .. import scheduling as sched
 from ..extensions import db
 from ..models import Area, Carrier, RingbackRelease
-from ..models.base import utcnow
+from ..models.base import local_today
 from . import areas as area_service
 from . import phones
 from .context import Actor
@@ -34,10 +33,6 @@ def fold(text: Any) -> str:
     value = unicodedata.normalize("NFKD", str(text or "")).replace("đ", "d").replace("Đ", "d")
     value = "".join(c for c in value if not unicodedata.combining(c))
     return " ".join(value.lower().replace("_", " ").split())
-
-
-def local_today() -> date:
-    return utcnow().astimezone(sched.LOCAL_TZ).date()
 
 
 @dataclass(frozen=True)
@@ -147,6 +142,7 @@ class Resolver:
         """The named carrier, None when not named, False when unknown."""
         if value in (None, ""):
             return self.defaults.carrier
+        value = str(value)  # whatever a client sent (a list, a number) is just text here
         if value not in self._named:  # a list names a few carriers many times
             self._named[value] = self.carrier_names.get(fold(value), False)
         return self._named[value]
@@ -222,7 +218,8 @@ class Resolver:
             on = parsed
         if on > self.today:
             return error("in_future", _l("The date is in the future."))
-        name = str(row.get("name") or "").strip()[:MAX_NAME] or None
+        # A name is free text: a number typed into it is masked like any other.
+        name = phones.redact(str(row.get("name") or "").strip())[:MAX_NAME] or None
         return ValidRow(
             line=line,
             action=action,

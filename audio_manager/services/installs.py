@@ -19,7 +19,7 @@ from ..bulk import insert_rows as bulk_insert
 from ..bulk import insert_skipping
 from ..extensions import db
 from ..models import Area, Carrier, Install, User
-from ..models.base import utcnow
+from ..models.base import local_today, utcnow
 from . import audit
 from .context import Actor
 from .errors import NotFound, ValidationFailed
@@ -30,7 +30,6 @@ from .install_rows import (
     Resolver,
     RowError,
     ValidRow,
-    local_today,
 )
 
 MAX_BATCH = 1000
@@ -149,6 +148,8 @@ def apply(
         elif status == "removed" and existing is not None:
             removed_on = max(row.happened_on, existing.installed_on)
             updates.append({"id": existing.id, "removed_on": removed_on, "updated_at": now})
+    # In key order, so that two batches naming the same phones cannot deadlock.
+    inserts.sort(key=lambda row: (row["phone_hmac"], row["release_id"]))
     inserted = (insert or insert_rows)(inserts) if inserts else set()
     for index, row in enumerate(rows):  # lost a race with a concurrent report: counted once
         new = written.statuses[index] == "created" and row.key not in current

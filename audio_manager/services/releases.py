@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -293,16 +292,3 @@ def _check_code_free(release: RingbackRelease, code: str) -> None:
             ),
             code="duplicate_content_code",
         )
-
-
-def by_code(carrier_ids: Sequence[int], codes: Sequence[str]) -> dict[tuple[int, str], Any]:
-    """Releases by (carrier id, content code), in one query."""
-    if not codes:
-        return {}
-    rows = db.session.scalars(
-        db.select(RingbackRelease).where(
-            RingbackRelease.content_code.in_(sorted(set(codes))),
-            *([RingbackRelease.carrier_id.in_(carrier_ids)] if carrier_ids else []),
-        )
-    )
-    return {(r.carrier_id, r.content_code): r for r in rows}  # type: ignore[misc]

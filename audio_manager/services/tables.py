@@ -90,7 +90,16 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         ) from None
     try:
         sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        while True:
+            try:  # read-only sheets are parsed while iterating: damage shows up here too
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception:
+                raise ValidationFailed(
+                    _l("The Excel file is damaged and cannot be read."), code="bad_xlsx"
+                ) from None
             cells = ["" if value is None else value for value in values]
             if any(str(cell).strip() for cell in cells):
                 yield number, cells

@@ -11,7 +11,7 @@ from flask_login import current_user
 from .. import languages
 from ..access import roles
 from ..api.reports import READERS, drill_filters, period_from
-from ..api.schedules import local_today
+from ..models.base import local_today
 from ..services import areas, reporting
 from ..services import compliance as compliance_service
 from ..services.area_levels import Levels

@@ -243,19 +243,20 @@ def release_list() -> Any:
     )
 
 
+def _version_label(version: Any) -> str:
+    duration = version.rendition("ringback").asset.duration
+    seconds = f" ({duration:.1f} s)" if duration is not None else ""
+    return (
+        f"{version.variant.message.title} · {version.variant.language} · v{version.number}{seconds}"
+    )
+
+
 @bp.route("/releases/new", methods=["GET", "POST"])
 @roles(*EDITORS)
 def new_release() -> Any:
     form = NewReleaseForm()
     candidates = releases.releasable_versions()
-    form.version_id.choices = as_choices(
-        (
-            v.id,
-            f"{v.variant.message.title} · {v.variant.language} · v{v.number}"
-            f" ({v.rendition('ringback').asset.duration:.1f} s)",
-        )
-        for v in candidates
-    )
+    form.version_id.choices = as_choices((v.id, _version_label(v)) for v in candidates)
     form.carrier_id.choices = as_choices(
         (c.id, c.name) for c in carriers.all_carriers(active_only=True)
     )

@@ -64,8 +64,6 @@ def upgrade():
     sa.Column('total_rows', sa.Integer(), nullable=False),
     sa.Column('processed_rows', sa.Integer(), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
-    sa.Column('errors', sa.JSON(), nullable=False),
-    sa.Column('error_count', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error_code', sa.String(length=64), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
