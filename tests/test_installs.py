@@ -222,3 +222,29 @@ def test_api_batch_limits_and_access(app_ctx, tmp_path, client, token_for) -> No
     )
     assert viewer.status_code == 403
     assert installs() == []
+
+
+def test_free_text_and_odd_values_in_a_batch(app_ctx, tmp_path, client, token_for) -> None:
+    """A number typed into the name is masked like any other; a carrier given as a list is a
+    refused row, not a server error."""
+    ringback_world(tmp_path)
+    batch = {
+        "installs": [
+            {
+                "id": "n1",
+                "phone": "0912345678",
+                "carrier": "viettel",
+                "code": "111111",
+                "name": "Nguyễn Văn A 0987 654 321",
+            },
+            {"id": "n2", "phone": "0912345679", "carrier": ["viettel"], "code": "111111"},
+        ]
+    }
+    response = client.post(
+        "/api/v1/ringback/installs", json=batch, headers=bearer(token_for("admin"))
+    )
+    assert response.status_code == 200, response.json
+    assert [r["status"] for r in response.json["results"]] == ["created", "rejected"]
+    [row] = installs()
+    assert row.staff_name.startswith("Nguyễn Văn A") and "654" not in row.staff_name
+    assert row.staff_name.endswith("321")
