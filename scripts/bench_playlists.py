@@ -1562,7 +1562,8 @@ def summary(results: dict[str, dict[str, Any]], sizes: Sizes, dataset: Dataset) 
     )
     log(
         f"\nload: {sizes.clients} client processes (http.client, one connection each), "
-        f"{sizes.warmup_s:.0f} s warm-up + {sizes.measure_s:.0f} s per figure; ingest "
+        f"{sizes.warmup_s:.0f} s warm-up, then {ROUNDS} rounds of "
+        f"{sizes.measure_s / ROUNDS:.0f} s per figure (medians); ingest "
         f"{sizes.ingest_clients} clients for {sizes.ingest_s:.0f} s; server: gunicorn -w 2 "
         "(sync workers)"
     )
