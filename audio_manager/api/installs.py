@@ -109,8 +109,7 @@ def post_installs() -> Any:
         raise ValidationFailed(_('Send {"installs": [...]}.'), code="bad_batch")
     results = installs.record_batch(current_actor(), items, source="api")
     db.session.commit()
-    counts = {s: sum(1 for r in results if r.status == s) for s in installs.STATUSES}
-    return {"results": [asdict(r) for r in results], "counts": counts}
+    return {"results": [asdict(r) for r in results], "counts": installs.batch_counts(results)}
 
 
 def _defaults(form: Any) -> install_rows.Defaults:

@@ -296,11 +296,13 @@ def record_batch(actor: Actor, items: Any, *, source: str = "api") -> list[Batch
         else:
             result.status = status
     if valid:
-        counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
-        audit.record(
-            actor, "installs.record", object_type="installs", detail={"source": source, **counts}
-        )
+        detail = {"source": source, **batch_counts(results)}
+        audit.record(actor, "installs.record", object_type="installs", detail=detail)
     return results
 
 
 STATUSES = ("created", "removed", "duplicate", "rejected")
+
+
+def batch_counts(results: Sequence[BatchResult]) -> dict[str, int]:
+    return {status: sum(1 for r in results if r.status == status) for status in STATUSES}
