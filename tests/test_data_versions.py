@@ -81,15 +81,7 @@ def test_sqlite_update_triggers_spell_every_column_but_the_ignored_one(app_ctx, 
 
 
 def test_emptying_a_table_moves_the_version(w, client) -> None:
-    body = {
-        "message_id": w["message"].id,
-        "areas": ["94101"],
-        "times": ["06:30"],
-        "start_date": TODAY.isoformat(),
-        "end_date": (TODAY + timedelta(days=3)).isoformat(),
-        "recurrence": {"kind": "daily"},
-    }
-    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
+    schedule_daily(w, client, ["94101"], ["06:30"], TODAY, days=3)
     before = version()
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text("TRUNCATE schedule_targets"))
@@ -97,6 +89,19 @@ def test_emptying_a_table_moves_the_version(w, client) -> None:
         db.session.execute(sa.text("DELETE FROM schedule_targets"))
     db.session.commit()
     assert version() != before
+
+
+def schedule_daily(w, client, areas, times, first, days: int) -> None:
+    """A daily schedule of the world's message, made through the API by the editor."""
+    body = {
+        "message_id": w["message"].id,
+        "areas": areas,
+        "times": times,
+        "start_date": first.isoformat(),
+        "end_date": (TODAY + timedelta(days=days)).isoformat(),
+        "recurrence": {"kind": "daily"},
+    }
+    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
 
 
 @pytest.fixture
@@ -146,15 +151,7 @@ def test_writes_that_do_not_change_playlists_leave_it(w) -> None:
 
 def test_a_change_from_another_connection_reaches_the_cached_playlist(w, client, app) -> None:
     url = f"/api/v1/playlists?area=94101&date={TODAY}"
-    body = {
-        "message_id": w["message"].id,
-        "areas": ["94101"],
-        "times": ["06:30"],
-        "start_date": (TODAY - timedelta(days=1)).isoformat(),
-        "end_date": (TODAY + timedelta(days=3)).isoformat(),
-        "recurrence": {"kind": "daily"},
-    }
-    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
+    schedule_daily(w, client, ["94101"], ["06:30"], TODAY - timedelta(days=1), days=3)
     first = client.get(url, headers=w["token"])
     assert {i["title"] for i in first.json["days"][0]["items"]} == {"BHXH tự nguyện"}
     assert client.get(url, headers=w["token"]).data == first.data  # served from the cache
@@ -187,15 +184,7 @@ def test_the_cache_keeps_within_its_size(app_ctx) -> None:
 
 
 def test_playlists_from_the_cache_equal_a_fresh_build(w, client) -> None:
-    body = {
-        "message_id": w["message"].id,
-        "areas": ["94"],
-        "times": ["07:00", "18:00"],
-        "start_date": TODAY.isoformat(),
-        "end_date": (TODAY + timedelta(days=7)).isoformat(),
-        "recurrence": {"kind": "daily"},
-    }
-    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
+    schedule_daily(w, client, ["94"], ["07:00", "18:00"], TODAY, days=7)
     area = db.session.scalar(sa.select(Area).where(Area.code == "94101"))
     cached = playlists.for_area(area, TODAY, 3)
     assert playlists.for_area(area, TODAY, 3) is cached
@@ -205,15 +194,7 @@ def test_playlists_from_the_cache_equal_a_fresh_build(w, client) -> None:
 def test_an_unchanged_playlist_costs_one_query(w, client, app) -> None:
     """A device polling an unchanged playlist: its token and the playlist come from the caches,
     and the only statement is reading the data versions."""
-    body = {
-        "message_id": w["message"].id,
-        "areas": ["94101"],
-        "times": ["06:30"],
-        "start_date": TODAY.isoformat(),
-        "end_date": (TODAY + timedelta(days=3)).isoformat(),
-        "recurrence": {"kind": "daily"},
-    }
-    assert client.post("/api/v1/schedules", json=body, headers=w["editor_token"]).status_code == 201
+    schedule_daily(w, client, ["94101"], ["06:30"], TODAY, days=3)
     url = f"/api/v1/playlists?area=94101&date={TODAY}"
     etag = client.get(url, headers=w["token"]).headers["ETag"]
     statements: list[str] = []
