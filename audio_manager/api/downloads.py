@@ -10,9 +10,9 @@ from .. import languages
 from ..extensions import db
 from ..models import Asset
 from ..models.base import utcnow
-from ..scheduling import exports
-from ..services.assets import storage
-from ..services.playlists import AreaPlaylists
+from ..scheduling import bundle, exports, ical
+from ..services.audio.assets import storage
+from ..services.broadcast.playlists import AreaPlaylists
 
 
 def export_context(result: AreaPlaylists) -> exports.ExportContext:
@@ -54,7 +54,7 @@ def playlist_download(result: AreaPlaylists, fmt: str) -> Response:
         return _attachment(text, "audio/x-mpegurl; charset=utf-8", _filename(result, "m3u8"))
     if fmt == "ics":
         return _attachment(
-            exports.ics(items, ctx), "text/calendar; charset=utf-8", _filename(result, "ics")
+            ical.ics(items, ctx), "text/calendar; charset=utf-8", _filename(result, "ics")
         )
     if fmt == "html":
         return _attachment(
@@ -75,5 +75,5 @@ def playlist_download(result: AreaPlaylists, fmt: str) -> Response:
     def open_audio(item: Any) -> Any:
         return store.open(keys[item.sha256])
 
-    stream = exports.zip_stream(items, ctx, open_audio)
+    stream = bundle.zip_stream(items, ctx, open_audio)
     return _attachment(stream_with_context(stream), "application/zip", _filename(result, "zip"))

@@ -31,17 +31,15 @@ from .recurrence import (
     Kind,
     Recurrence,
     RecurrenceError,
-    describe,
     find_errors,
-    from_rrule_text,
     local_datetime,
     next_occurrences,
     occurrence_days,
     occurrences,
     occurs_on,
-    to_rrule_text,
     validate,
 )
+from .rrule_text import describe, from_rrule_text, to_rrule_text
 
 __all__ = [
     "ERROR_CODES",

@@ -8,17 +8,13 @@ deterministic for identical inputs (no ``now()``): the same playlist gives the s
 
 from __future__ import annotations
 
-import hashlib
 import html
-import io
-import json
 import math
 import re
-import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, BinaryIO
+from datetime import date, datetime
+from typing import Any
 
 from .playlist import PlaylistItem
 from .recurrence import LOCAL_TZ
@@ -69,15 +65,15 @@ def _one_line(text: str) -> str:
     return _BREAKS.sub(" ", text).strip()
 
 
-def _ascii_token(text: str, default: str) -> str:
+def ascii_token(text: str, default: str) -> str:
     return _UNSAFE_ASCII.sub("-", text).strip("-") or default
 
 
-def _local(at: datetime) -> datetime:
+def local_time(at: datetime) -> datetime:
     return at.astimezone(LOCAL_TZ)
 
 
-def _seconds(duration_s: float | None) -> int | None:
+def whole_seconds(duration_s: float | None) -> int | None:
     """Whole seconds, rounded up so totals never understate air time."""
     return None if duration_s is None else math.ceil(duration_s)
 
@@ -94,8 +90,8 @@ def file_name(item: PlaylistItem, index: int) -> str:
     sha = (item.sha256 or "").lower()
     if item.version_number is None or not re.fullmatch(r"[0-9a-f]{8,}", sha):
         raise ValueError(f"item {index} has no audio to name (status {item.status!r})")
-    hhmm = _local(item.at).strftime("%H%M")
-    language = _ascii_token(item.language, "und")
+    hhmm = local_time(item.at).strftime("%H%M")
+    language = ascii_token(item.language, "und")
     return f"{index:03d}_{hhmm}_{language}_v{int(item.version_number)}_{sha[:8]}.mp3"
 
 
@@ -135,13 +131,13 @@ def m3u8(items: Items, url_for: Callable[[PlaylistItem, int], str], ctx: ExportC
     for index, item in enumerate(items, start=1):
         title = _one_line(item.title)
         language = _one_line(ctx.language_name(item.language))
-        when = _local(item.at).strftime("%Y-%m-%d %H:%M")
+        when = local_time(item.at).strftime("%Y-%m-%d %H:%M")
         if item.status != "ok":  # a comment, so the gap is visible to whoever reads the file
             lines.append(
                 f"# {item.status.upper()}: {item.language} ({language}) at {when} — {title}"
             )
         else:
-            seconds = _seconds(item.duration_s)
+            seconds = whole_seconds(item.duration_s)
             lines.append(f"#EXTINF:{-1 if seconds is None else seconds},{title} [{language}]")
             lines.append(_one_line(url_for(item, index)))
     return "\n".join(lines) + "\n"
@@ -168,7 +164,7 @@ def manifest(
         counts[item.status] = counts.get(item.status, 0) + 1
         row: dict[str, Any] = {
             "index": index,
-            "time": _local(item.at).isoformat(),
+            "time": local_time(item.at).isoformat(),
             "hamlets": [{"id": h, "name": ctx.hamlet_names.get(h)} for h in item.hamlet_ids],
             "language": item.language,
             "language_name": ctx.language_name(item.language),
@@ -206,7 +202,7 @@ _HEADERS = ("Giờ", "Ấp/Khóm", "Ngôn ngữ", "Thông điệp", "Thời lư�
 
 
 def _duration_text(duration_s: float | None) -> str:
-    seconds = _seconds(duration_s)
+    seconds = whole_seconds(duration_s)
     return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
 
 
@@ -220,7 +216,7 @@ def _row(item: PlaylistItem, ctx: ExportContext, name: str | None) -> str:
     if name:
         title += f'<br><span class="file">{e(name)}</span>'
     cells = (
-        f'<td class="num">{_local(item.at):%H:%M}</td>',
+        f'<td class="num">{local_time(item.at):%H:%M}</td>',
         f"<td>{e(', '.join(ctx.hamlets(item)))}</td>",
         f"<td>{e(ctx.language_name(item.language))}</td>",
         f"<td>{title}</td>",
@@ -238,7 +234,7 @@ def schedule_html(items: Items, ctx: ExportContext, file_names: FileNames | None
     by_day: dict[date, list[str]] = {day: [] for day in ctx.days}
     for index, item in enumerate(items):
         name = file_names[index] if file_names is not None else None
-        by_day.setdefault(_local(item.at).date(), []).append(_row(item, ctx, name))
+        by_day.setdefault(local_time(item.at).date(), []).append(_row(item, ctx, name))
     header = "".join(f"<th>{h}</th>" for h in _HEADERS)
     sections = []
     for day in sorted(by_day):
@@ -250,8 +246,8 @@ def schedule_html(items: Items, ctx: ExportContext, file_names: FileNames | None
             + "\n</tbody>\n</table>"
         )
     missing = sum(1 for item in items if item.status != "ok")
-    total = sum(_seconds(item.duration_s) or 0 for item in items if item.status == "ok")
-    generated = _local(ctx.generated_at)
+    total = sum(whole_seconds(item.duration_s) or 0 for item in items if item.status == "ok")
+    generated = local_time(ctx.generated_at)
     return (
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -263,175 +259,3 @@ def schedule_html(items: Items, ctx: ExportContext, file_names: FileNames | None
         + '\n<div class="sign"><span>Ghi chú: ....................................</span>'
         "<span>Người phát (ký, ghi rõ họ tên)</span></div>\n</body>\n</html>\n"
     )
-
-
-# --- iCalendar ---------------------------------------------------------------------------------
-
-
-def ics_escape(text: str) -> str:
-    """RFC 5545 TEXT: backslash, semicolon, comma and newline escaped; other controls dropped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
-    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return text.replace("\n", "\\n")
-
-
-def ics_fold(line: str, limit: int = 75) -> str:
-    """Fold a content line so no physical line exceeds ``limit`` octets (continuations start
-    with a space), never splitting a UTF-8 character."""
-    if len(line.encode("utf-8")) <= limit:
-        return line
-    parts: list[str] = []
-    current: list[str] = []
-    size, room = 0, limit
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > room:
-            parts.append("".join(current))
-            current, size, room = [], 0, limit - 1
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
-
-
-def _utc(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def ics(items: Items, ctx: ExportContext, uid_domain: str = "audio-manager.local") -> str:
-    """An RFC 5545 calendar with one VEVENT per item (CRLF line ends, folded lines).
-
-    UIDs are stable: area code, local date and time, schedule id and language. DTEND is left
-    out when the duration is unknown (a missing item): the event then has no length.
-    """
-    domain = re.sub(r"[^A-Za-z0-9.-]+", "-", uid_domain).strip("-.") or "audio-manager.local"
-    area = _ascii_token(ctx.area_code, "area")
-    stamp = _utc(ctx.generated_at)
-    lines = [
-        *("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//audio_manager//playlist//VI"),
-        *("CALSCALE:GREGORIAN", "METHOD:PUBLISH"),
-        f"X-WR-CALNAME:{ics_escape(f'Lịch phát – {ctx.area_name}')}",
-        f"X-WR-TIMEZONE:{TIMEZONE_NAME}",
-    ]
-    for item in items:
-        local = _local(item.at)
-        language = ctx.language_name(item.language)
-        status = STATUS_LABELS.get(item.status, item.status)
-        summary = f"{'' if item.status == 'ok' else f'[{status}] '}{item.title} ({language})"
-        description = (
-            f"Ấp/Khóm: {', '.join(ctx.hamlets(item))}\nNgôn ngữ: {language}\n"
-            f"Trạng thái: {status}\nPhiên bản: v{item.version_number or '—'}\n"
-            f"Mức ưu tiên: {PRIORITY_LABELS.get(item.priority, item.priority)}"
-            + (" – phát ngay" if item.play_now else "")
-        )
-        uid = (
-            f"{local:%Y%m%dT%H%M%S}-{area}-s{item.schedule_id}"
-            f"-{_ascii_token(item.language, 'und')}@{domain}"
-        )
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"DTSTART:{_utc(item.at)}"]
-        seconds = _seconds(item.duration_s)
-        if seconds:
-            lines.append(f"DTEND:{_utc(item.at + timedelta(seconds=seconds))}")
-        lines += [
-            f"SUMMARY:{ics_escape(summary)}",
-            f"DESCRIPTION:{ics_escape(description)}",
-            f"LOCATION:{ics_escape(ctx.area_name)}",
-            f"PRIORITY:{ICS_PRIORITY.get(item.priority, 0)}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(ics_fold(line) + "\r\n" for line in lines)
-
-
-# --- streamed ZIP ------------------------------------------------------------------------------
-
-
-class _Sink(io.RawIOBase):
-    """An unseekable sink: zipfile writes into it, the generator drains it after each chunk."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)  # no copy when zipfile hands over bytes
-        if chunk:
-            self._parts.append(chunk)
-        return len(chunk)
-
-    def drain(self) -> bytes:
-        parts, self._parts = self._parts, []
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-def _zip_info(name: str, when: datetime, compress_type: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_local(when).timetuple()[:6])
-    info.compress_type = compress_type
-    info.create_system = 3  # Unix, whatever the platform, for identical bytes
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def zip_stream(
-    items: Items,
-    ctx: ExportContext,
-    open_audio: Callable[[PlaylistItem], BinaryIO],
-    chunk_size: int = 1 << 16,
-    *,
-    verify: bool = True,
-) -> Iterator[bytes]:
-    """The ZIP of a playlist, produced chunk by chunk in constant memory.
-
-    Entries, in this order: ``playlist.m3u8`` (relative names), ``manifest.json``,
-    ``schedule.html`` (deflated), then the audio of every "ok" item in playlist order, stored,
-    ZIP64, each sha256 once (see ``assign_file_names``). ``open_audio`` is called once per
-    distinct file and the stream is closed after use. With ``verify``, a file whose size or
-    sha256 differs from the item's raises ``ExportIntegrityError`` (the archive is left
-    incomplete, so a client never receives a corrupt file as good).
-    """
-    if chunk_size <= 0:
-        raise ValueError("chunk_size must be positive")
-    names = assign_file_names(items)
-    sink = _Sink()
-    texts = (
-        (ZIP_PLAYLIST, m3u8(items, lambda _item, index: names[index - 1] or "", ctx)),
-        (ZIP_MANIFEST, json.dumps(manifest(items, ctx, names), ensure_ascii=False, indent=2)),
-        (ZIP_SCHEDULE, schedule_html(items, ctx, names)),
-    )
-    with zipfile.ZipFile(sink, mode="w", allowZip64=True) as archive:
-        for name, text in texts:
-            info = _zip_info(name, ctx.generated_at, zipfile.ZIP_DEFLATED)
-            archive.writestr(info, text.encode("utf-8"))
-        yield sink.drain()
-        written: set[str] = set()
-        for item, name in zip(items, names, strict=True):
-            if name is None or name in written:
-                continue
-            written.add(name)
-            info = _zip_info(name, item.at, zipfile.ZIP_STORED)
-            digest, size = hashlib.sha256(), 0
-            source = open_audio(item)
-            try:
-                with archive.open(info, mode="w", force_zip64=True) as entry:
-                    while chunk := source.read(chunk_size):
-                        entry.write(chunk)
-                        size += len(chunk)
-                        if verify:
-                            digest.update(chunk)
-                        yield sink.drain()
-                    expected = (item.size, (item.sha256 or "").lower())
-                    if verify and (size, digest.hexdigest()) != expected:
-                        raise ExportIntegrityError(
-                            f"{name}: read {size} bytes, expected {item.size} with sha256 "
-                            f"{item.sha256}"
-                        )
-            finally:
-                source.close()
-    tail = sink.drain()
-    if tail:
-        yield tail

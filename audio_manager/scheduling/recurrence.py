@@ -11,7 +11,6 @@ Pure domain code: no Flask, no database. Errors carry stable ``code``s the web l
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
@@ -20,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rrulebase, rruleset, rrulestr, weekdays
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, rrulebase, rruleset, weekdays
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -125,28 +124,28 @@ def _sorted_unique(values: Iterable[Any]) -> tuple[Any, ...]:
 # --- validation ------------------------------------------------------------------------------
 
 
-def _error(code: str, field: str | None, **values: object) -> RecurrenceError:
+def recurrence_error(code: str, field: str | None, **values: object) -> RecurrenceError:
     return RecurrenceError(code, ERROR_MESSAGES[code].format(**values), field)
 
 
 def _structural_errors(rec: Recurrence) -> list[RecurrenceError]:
     """Problems that leave the day rule undefined (occurrences() refuses these)."""
     if rec.kind not in set(Kind):
-        return [_error("bad_kind", "kind", kind=rec.kind)]
+        return [recurrence_error("bad_kind", "kind", kind=rec.kind)]
     errors: list[RecurrenceError] = []
     if any(not isinstance(t, time) or t.tzinfo is not None for t in rec.times):
-        errors.append(_error("bad_time", "times"))
+        errors.append(recurrence_error("bad_time", "times"))
     if not isinstance(rec.interval, int) or rec.interval < 1:
-        errors.append(_error("bad_interval", "interval", max=MAX_INTERVAL))
+        errors.append(recurrence_error("bad_interval", "interval", max=MAX_INTERVAL))
     if rec.kind in (Kind.WEEKLY, Kind.MONTHLY_NTH_WEEKDAY):
         if not rec.weekdays:
-            errors.append(_error("no_weekdays", "weekdays"))
+            errors.append(recurrence_error("no_weekdays", "weekdays"))
         elif any(not isinstance(d, int) or not 0 <= d <= 6 for d in rec.weekdays):
-            errors.append(_error("bad_weekday", "weekdays"))
+            errors.append(recurrence_error("bad_weekday", "weekdays"))
     if rec.kind == Kind.MONTHLY_NTH_WEEKDAY and rec.nth not in NTH_VALUES:
-        errors.append(_error("bad_nth", "nth"))
+        errors.append(recurrence_error("bad_nth", "nth"))
     if rec.kind == Kind.DATES and not rec.dates:
-        errors.append(_error("no_dates", "dates"))
+        errors.append(recurrence_error("no_dates", "dates"))
     return errors
 
 
@@ -156,17 +155,19 @@ def find_errors(rec: Recurrence) -> list[RecurrenceError]:
     if errors and errors[0].code == "bad_kind":
         return errors
     if not rec.times:
-        errors.insert(0, _error("no_times", "times"))
+        errors.insert(0, recurrence_error("no_times", "times"))
     if rec.end_date < rec.start_date:
-        errors.append(_error("end_before_start", "end_date"))
+        errors.append(recurrence_error("end_before_start", "end_date"))
     elif rec.end_date > rec.start_date + relativedelta(years=MAX_SPAN_YEARS):
-        errors.append(_error("too_long", "end_date", years=MAX_SPAN_YEARS))
+        errors.append(recurrence_error("too_long", "end_date", years=MAX_SPAN_YEARS))
     if isinstance(rec.interval, int) and rec.interval > MAX_INTERVAL:
-        errors.append(_error("bad_interval", "interval", max=MAX_INTERVAL))
+        errors.append(recurrence_error("bad_interval", "interval", max=MAX_INTERVAL))
     if rec.kind == Kind.DATES and rec.end_date >= rec.start_date:
         outside = [d.isoformat() for d in rec.dates if not rec.start_date <= d <= rec.end_date]
         if outside:
-            errors.append(_error("dates_outside_range", "dates", dates=", ".join(outside)))
+            errors.append(
+                recurrence_error("dates_outside_range", "dates", dates=", ".join(outside))
+            )
     return errors
 
 
@@ -181,131 +182,11 @@ def validate(rec: Recurrence) -> Recurrence:
     return rec
 
 
-def _check_structure(rec: Recurrence) -> None:
+def check_structure(rec: Recurrence) -> None:
     errors = _structural_errors(rec)
     if errors:
         errors[0].errors = tuple(errors)
         raise errors[0]
-
-
-# --- RFC 5545 text ---------------------------------------------------------------------------
-
-
-def _byday(rec: Recurrence) -> str:
-    prefix = str(rec.nth) if rec.kind == Kind.MONTHLY_NTH_WEEKDAY else ""
-    return ",".join(prefix + WEEKDAY_CODES[d] for d in rec.weekdays)
-
-
-def to_rrule_text(rec: Recurrence) -> str:
-    """The day rule as RFC 5545 text: ``FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE`` (no DTSTART, UNTIL
-    or times: those are stored beside it), or ``RDATE;VALUE=DATE:20250102,20250315`` for listed
-    dates."""
-    _check_structure(rec)
-    if rec.kind == Kind.DATES:
-        return "RDATE;VALUE=DATE:" + ",".join(d.strftime("%Y%m%d") for d in rec.dates)
-    freq = {Kind.DAILY: "DAILY", Kind.WEEKLY: "WEEKLY", Kind.MONTHLY_NTH_WEEKDAY: "MONTHLY"}
-    parts = [f"FREQ={freq[Kind(rec.kind)]}"]
-    if rec.interval != 1:
-        parts.append(f"INTERVAL={rec.interval}")
-    if rec.kind != Kind.DAILY:
-        parts.append(f"BYDAY={_byday(rec)}")
-    return ";".join(parts)
-
-
-def _invalid(detail: str) -> RecurrenceError:
-    return _error("invalid_rrule", "rrule", detail=detail)
-
-
-def _parse_rdate(lines: list[str]) -> tuple[date, ...]:
-    found: list[date] = []
-    for line in lines:
-        name, sep, value = line.partition(":")
-        params = name.upper().split(";")[1:]
-        if not sep or params not in ([], ["VALUE=DATE"], ["VALUE=DATE-TIME"]):
-            raise _invalid(line)
-        for item in value.split(","):
-            item = item.strip().upper()
-            try:
-                if len(item) == 8:
-                    found.append(datetime.strptime(item, "%Y%m%d").date())
-                elif len(item) == 15 and item.endswith("T000000"):
-                    found.append(datetime.strptime(item, "%Y%m%dT%H%M%S").date())
-                else:
-                    raise ValueError(item)
-            except ValueError:
-                raise _invalid(f"bad date {item!r}") from None
-    return tuple(found)
-
-
-_BYDAY_TOKEN = re.compile(r"([+-]?\d)?(MO|TU|WE|TH|FR|SA|SU)")
-
-
-def _parse_byday(value: str, monthly: bool) -> tuple[tuple[int, ...], int | None]:
-    matches = [_BYDAY_TOKEN.fullmatch(token) for token in value.split(",")]
-    if not all(matches):
-        raise _invalid(f"bad BYDAY {value!r}")
-    nths = {int(m[1]) if m[1] else None for m in matches if m}
-    if monthly != (None not in nths) or len(nths) != 1:
-        raise _invalid("ordinal weekdays (BYDAY=2TU) need FREQ=MONTHLY and one ordinal")
-    return tuple(WEEKDAY_CODES.index(m[2]) for m in matches if m), nths.pop()
-
-
-def _parse_rrule(line: str) -> tuple[str, int, tuple[int, ...], int | None]:
-    body = line[6:] if line.upper().startswith("RRULE:") else line
-    try:  # dateutil must accept it too
-        rrulestr(body, dtstart=datetime(2000, 1, 1))
-    except (ValueError, TypeError, KeyError, IndexError):
-        raise _invalid(repr(body)) from None
-    fields: dict[str, str] = {}
-    for pair in body.upper().split(";"):
-        key, sep, value = pair.partition("=")
-        if not sep or not value or key in fields:
-            raise _invalid(pair)
-        fields[key] = value
-    unsupported = set(fields) - {"FREQ", "INTERVAL", "BYDAY", "WKST"}
-    if unsupported:
-        raise _invalid("unsupported part " + ", ".join(sorted(unsupported)))
-    if fields.get("WKST", "MO") != "MO":
-        raise _invalid("weeks start on Monday (WKST=MO)")
-    freq = fields.get("FREQ")
-    try:
-        interval = int(fields.get("INTERVAL", "1"))
-    except ValueError:
-        raise _invalid("bad INTERVAL") from None
-    days, nth = (
-        _parse_byday(fields["BYDAY"], freq == "MONTHLY") if "BYDAY" in fields else ((), None)
-    )
-    if freq == "DAILY" and not days:
-        return Kind.DAILY, interval, (), None
-    if freq == "DAILY" and interval == 1:  # FREQ=DAILY;BYDAY=MO,...,FR ("weekdays")
-        return Kind.WEEKLY, 1, days, None
-    if freq == "WEEKLY":
-        return Kind.WEEKLY, interval, days, None
-    if freq == "MONTHLY" and days:
-        return Kind.MONTHLY_NTH_WEEKDAY, interval, tuple(days), nth
-    raise _invalid(f"FREQ={freq} with these parts is not a supported recurrence")
-
-
-def from_rrule_text(
-    text: str, start: date, end: date, times: Iterable[time], *, check: bool = True
-) -> Recurrence:
-    """Read back what ``to_rrule_text`` wrote. Raises ``invalid_rrule`` for text it cannot map
-    onto a ``Recurrence``; with ``check`` (the default) also runs ``validate``. Pass
-    ``check=False`` to load stored rows whose limits may have changed since they were saved."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if not lines:
-        raise _invalid("empty")
-    rdates = [line for line in lines if line.upper().startswith("RDATE")]
-    if rdates and len(rdates) != len(lines):
-        raise _invalid("RRULE and RDATE cannot be mixed")
-    if rdates:
-        rec = Recurrence(Kind.DATES, start, end, tuple(times), dates=_parse_rdate(rdates))
-    elif len(lines) > 1:
-        raise _invalid("only one RRULE line is supported")
-    else:
-        kind, interval, days, nth = _parse_rrule(lines[0])
-        rec = Recurrence(kind, start, end, tuple(times), interval, days, nth)
-    return validate(rec) if check else rec
 
 
 # --- occurrences -----------------------------------------------------------------------------
@@ -332,7 +213,7 @@ def _day_rule(rec: Recurrence) -> rrulebase:
         by = [weekdays[d] for d in rec.weekdays]
         return rrule(WEEKLY, start, rec.interval, weekdays[0], until=until, byweekday=by)
     if rec.nth is None:  # callers check the structure first; this keeps the types honest
-        raise _error("bad_nth", "nth")
+        raise recurrence_error("bad_nth", "nth")
     by = [weekdays[d](rec.nth) for d in rec.weekdays]
     return rrule(MONTHLY, start, rec.interval, weekdays[0], until=until, byweekday=by)
 
@@ -352,7 +233,7 @@ def local_datetime(day: date, at: time, tz: tzinfo = LOCAL_TZ) -> datetime:
 
 def occurrence_days(rec: Recurrence, start: date, end: date) -> list[date]:
     """The days ``rec`` plays within [start, end] ∩ [rec.start_date, rec.end_date]."""
-    _check_structure(rec)
+    check_structure(rec)
     lo, hi = max(start, rec.start_date), min(end, rec.end_date)
     if lo > hi:
         return []
@@ -372,7 +253,7 @@ def occurrences(
 
 def occurs_on(rec: Recurrence, day: date) -> list[time]:
     """The local times ``rec`` plays on ``day`` (empty if it does not play that day)."""
-    _check_structure(rec)
+    check_structure(rec)
     return list(rec.times) if _plays_on(rec, day) else []
 
 
@@ -393,7 +274,7 @@ def next_occurrences(
     """The first ``n`` plays strictly after the aware instant ``after``, as local datetimes."""
     if after.tzinfo is None:
         raise ValueError("after must be an aware datetime")
-    _check_structure(rec)
+    check_structure(rec)
     found: list[datetime] = []
     for moment in _iter_after(rec, after, tz):
         if len(found) >= n:
@@ -401,30 +282,3 @@ def next_occurrences(
         if not found or moment != found[-1]:
             found.append(moment)
     return found
-
-
-def _time_text(at: time) -> str:
-    return at.strftime("%H:%M:%S" if at.second or at.microsecond else "%H:%M")
-
-
-def describe(rec: Recurrence) -> dict[str, Any]:
-    """A JSON-ready description a page or the API can render (it never raises)."""
-    try:
-        text: str | None = to_rrule_text(rec)
-    except RecurrenceError:
-        text = None
-    return {
-        "kind": rec.kind,
-        "interval": rec.interval,
-        "weekdays": list(rec.weekdays),
-        "weekday_codes": [
-            WEEKDAY_CODES[d] for d in rec.weekdays if isinstance(d, int) and 0 <= d <= 6
-        ],
-        "nth": rec.nth,
-        "dates": [d.isoformat() for d in rec.dates],
-        "start_date": rec.start_date.isoformat(),
-        "end_date": rec.end_date.isoformat(),
-        "times": [_time_text(t) for t in rec.times],
-        "timezone": str(LOCAL_TZ),
-        "rrule": text,
-    }

@@ -17,19 +17,17 @@ from typing import Any, BinaryIO
 import pytest
 
 from audio_manager.scheduling import LOCAL_TZ, PlaylistItem
+from audio_manager.scheduling.bundle import zip_stream
 from audio_manager.scheduling.exports import (
     ExportContext,
     ExportIntegrityError,
     assign_file_names,
     file_name,
-    ics,
-    ics_escape,
-    ics_fold,
     m3u8,
     manifest,
     schedule_html,
-    zip_stream,
 )
+from audio_manager.scheduling.ical import ics, ics_escape, ics_fold
 
 DAY = date(2025, 6, 2)
 AUDIO = {name: name.encode() * 997 for name in ("alpha", "bravo", "charlie")}
