@@ -8,39 +8,24 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .extensions import db
-from .models import ImportStatus
-from .production.errors import ProductionError
-from .services import (
-    accounts,
+from ..extensions import db
+from ..models import ImportStatus
+from ..production.errors import ProductionError
+from ..services.areas.areas import by_code
+from ..services.context import Actor
+from ..services.errors import ServiceError
+from ..services.messages import versions
+from ..services.ringback import (
     carriers,
     install_exports,
     install_import,
     install_reports,
     install_rows,
     releases,
-    versions,
 )
-from .services.areas import by_code
-from .services.context import Actor
-from .services.errors import ServiceError
+from .common import actor_named, fail
 
 ringback_cli = AppGroup("ringback", help="Ringback tones: carriers, releases, installs.")
-
-
-def _actor(username: str) -> Actor:
-    user = accounts.find_user(username)
-    if user is None:
-        raise click.ClickException(f"no such user: {username}")
-    return Actor(user=user, ip=None, via="cli")
-
-
-def _fail(error: ServiceError | ProductionError) -> None:
-    db.session.rollback()
-    details = error.details if isinstance(error.details, dict) else {}
-    for line in details.get("errors", []):
-        click.echo(f"line {line['line']}: {line['message']}", err=True)
-    raise click.ClickException(str(error.message))
 
 
 @ringback_cli.command("carriers")
@@ -65,9 +50,9 @@ def prepare_release(version_id: int, carrier_code: str, username: str) -> None:
     if carrier is None:
         raise click.ClickException(f"unknown carrier: {carrier_code}")
     try:
-        release = releases.prepare(_actor(username), versions.get(version_id), carrier)
+        release = releases.prepare(actor_named(username), versions.get(version_id), carrier)
     except (ServiceError, ProductionError) as error:  # a conversion can fail too
-        _fail(error)
+        fail(error)
     db.session.commit()
     click.echo(f"release {release.id} prepared for {carrier.name}")
 
@@ -90,7 +75,7 @@ def import_installs(
     dry_run: bool,
 ) -> None:
     """Import a list of installs (CSV or XLSX): checked whole, then written in one go."""
-    actor = _actor(username)
+    actor = actor_named(username)
     carrier = carriers.by_code(carrier_code) if carrier_code else None
     if carrier_code and carrier is None:
         raise click.ClickException(f"unknown carrier: {carrier_code}")
@@ -109,7 +94,7 @@ def import_installs(
             actor, data, filename=path.name, mapping=mapping, defaults=defaults
         )
     except ServiceError as error:
-        _fail(error)
+        fail(error)
     counts = record.counts
     click.echo(
         f"{record.total_rows} lines: {counts['created']} new, {counts['removed']} uninstalls, "
@@ -120,7 +105,7 @@ def import_installs(
         return
     install_import.commit(actor, record)
     db.session.commit()
-    from .jobs.tasks import run_install_import
+    from ..jobs.tasks import run_install_import
 
     run_install_import(record.id)
     db.session.refresh(record)
@@ -140,7 +125,7 @@ def import_installs(
 @click.option("--csv", "as_csv", is_flag=True, help="CSV (UTF-8 with BOM) instead of a table.")
 def report_command(group_by: str, username: str, as_csv: bool) -> None:
     """Active installs today by carrier, unit, tone, month or target."""
-    user = _actor(username).user
+    user = actor_named(username).user
     assert user is not None
     result = install_reports.report(user, group_by)
     if as_csv:
@@ -162,6 +147,6 @@ def set_target(area_code: str, target: int) -> None:
     try:
         install_reports.set_target(Actor.system("cli"), area, target or None)
     except ServiceError as error:
-        _fail(error)
+        fail(error)
     db.session.commit()
     click.echo(f"target of {area.name}: {target or 'removed'}")
