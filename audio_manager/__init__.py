@@ -91,8 +91,9 @@ def init_production(app: Flask) -> None:
     """Storage, audio profiles and speech engines, built once per app from its settings."""
     from .lru import SizedLRU
     from .production.engines.registry import EngineRegistry
-    from .services import data_versions, token_auth
-    from .services.assets import build_profiles, build_storage
+    from .services import data_versions
+    from .services.accounts import token_auth
+    from .services.audio.assets import build_profiles, build_storage
 
     app.extensions["audio_manager.storage"] = build_storage(app)
     app.extensions["audio_manager.profiles"] = build_profiles(app)

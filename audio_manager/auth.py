@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .extensions import csrf, login_manager
 from .models import User
-from .services import accounts, token_auth
+from .services.accounts import accounts, token_auth
 from .services.context import Actor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}

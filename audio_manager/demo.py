@@ -15,8 +15,8 @@ from flask import current_app
 
 from .extensions import db
 from .models import Area, User
-from .services import accounts
-from .services.area_import import import_areas
+from .services.accounts import accounts
+from .services.areas.area_import import import_areas
 from .services.context import Actor
 
 LOGINS_FILE = "demo-logins.json"
@@ -105,7 +105,7 @@ TARGETS = {"99": 240, "99001": 18, "99002": 25, "99005": 30}
 def _ringback_targets(actor: Actor) -> None:
     """Targets make the install report's progress column meaningful from the first start; the
     carriers themselves come with the database migration."""
-    from .services.install_reports import set_target
+    from .services.ringback.install_reports import set_target
 
     for code, target in TARGETS.items():
         area = db.session.scalar(db.select(Area).where(Area.code == code))

@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from .access import api_error, is_api_request
 from .production.errors import ProductionError
+from .services.audio.production_messages import message_for
 from .services.errors import ServiceError
-from .services.production_messages import message_for
 
 HTTP_CODES = {
     400: "bad_request",

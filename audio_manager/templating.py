@@ -9,7 +9,7 @@ from flask_babel import format_datetime, get_locale
 
 from . import languages
 from .access import allowed
-from .services.area_levels import level_label
+from .services.areas.area_levels import level_label
 
 
 def init_templating(app: Flask) -> None:

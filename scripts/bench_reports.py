@@ -10,7 +10,7 @@ here; the schema comes from the migrations):
   the year) targeting districts or communes, one operator per commune, and N play events
   (default 10,000,000) drawn from the schedules' own occurrences over the year (plus ~3 %
   unscheduled ones), ~4 % of them not played with a reason, with the roll-up columns and the
-  local day (Asia/Ho_Chi_Minh, UTC+7) filled as ``services/plays.py`` fills them.
+  local day (Asia/Ho_Chi_Minh, UTC+7) filled as ``services/broadcast/plays.py`` fills them.
 
 then rolls the events up into the app's daily roll-ups (``play_counts.rebuild``, as
 ``flask playlists rebuild-counts`` does after a bulk load; the app keeps them at every insert),
@@ -825,10 +825,10 @@ def run(
     from audio_manager import create_app
     from audio_manager.extensions import db
     from audio_manager.models import Area, User
-    from audio_manager.services import accounts
-    from audio_manager.services.compliance import compliance
+    from audio_manager.services.accounts import accounts
     from audio_manager.services.context import Actor
-    from audio_manager.services.reporting import Period, broadcasts
+    from audio_manager.services.reports.compliance import compliance
+    from audio_manager.services.reports.reporting import Period, broadcasts
 
     app = _APP = create_app()
     if args.reuse:
@@ -870,7 +870,7 @@ def run(
         # up in one go, as 'flask playlists rebuild-counts' does.
         t0 = time.perf_counter()
         with app.app_context():
-            from audio_manager.services import play_counts
+            from audio_manager.services.broadcast import play_counts
 
             play_counts.rebuild()
             db.session.commit()

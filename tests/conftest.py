@@ -22,8 +22,8 @@ from flask.testing import FlaskClient
 from audio_manager import create_app
 from audio_manager.extensions import db
 from audio_manager.models import Area, Role, User
-from audio_manager.services import accounts
-from audio_manager.services.area_import import import_areas
+from audio_manager.services.accounts import accounts
+from audio_manager.services.areas.area_import import import_areas
 from audio_manager.services.context import Actor
 
 pytest_plugins = ("tests.browser",)
@@ -54,7 +54,7 @@ def quick_fixtures() -> Iterator[None]:
     from werkzeug.security import generate_password_hash
 
     from audio_manager.production import synthetic
-    from audio_manager.services import accounts
+    from audio_manager.services.accounts import accounts
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(synthetic, "pad_bed", functools.cache(synthetic.pad_bed))

@@ -12,9 +12,10 @@ from typing import Any
 from audio_manager.extensions import db
 from audio_manager.models import ReleaseStatus, RingbackRelease, Role, VersionStatus
 from audio_manager.models.base import utcnow
-from audio_manager.services import carriers, versions
-from audio_manager.services.carriers import DEFAULTS
 from audio_manager.services.context import Actor
+from audio_manager.services.messages import versions
+from audio_manager.services.ringback import carriers
+from audio_manager.services.ringback.carriers import DEFAULTS
 
 from .audio_fixtures import speech_wav
 from .conftest import load_tree, make_user

@@ -26,7 +26,7 @@ hamlet,B1,Ấp Bình Một,94201,kinh
 def approved_upload(editor: Any, approver: Any, message: Any, language: str, folder: Path) -> Any:
     """A recorded voice (generated speech-like audio), approved."""
     from audio_manager.jobs import enqueue_render
-    from audio_manager.services import versions, workflow
+    from audio_manager.services.messages import versions, workflow
 
     wav = speech_wav(folder / f"{language}.wav", 3.0)
     with wav.open("rb") as stream:

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from audio_manager.extensions import db
 from audio_manager.models import Area, AuditEvent, Role
-from audio_manager.services.area_import import AreaImportError, import_areas
+from audio_manager.services.areas.area_import import AreaImportError, import_areas
 from audio_manager.services.context import Actor
 
 from .conftest import SMALL_TREE, make_user

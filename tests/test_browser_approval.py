@@ -8,7 +8,7 @@ import pytest
 
 from audio_manager.extensions import db
 from audio_manager.models import Message, Role, VersionStatus
-from audio_manager.services import stock
+from audio_manager.services.audio import stock
 from audio_manager.services.context import Actor
 
 from .audio_fixtures import speech_wav

@@ -14,8 +14,8 @@ from audio_manager.extensions import db
 from audio_manager.models import PlayEvent
 from audio_manager.production.measure import measure
 from audio_manager.scheduling import LOCAL_TZ, Recurrence
-from audio_manager.services import schedules
-from audio_manager.services.areas import by_code
+from audio_manager.services.areas.areas import by_code
+from audio_manager.services.broadcast import schedules
 
 from .browser import login, screenshot
 from .conftest import PASSWORD

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.models import Area, PlayEvent
 from audio_manager.scheduling import LOCAL_TZ, Recurrence
-from audio_manager.services import schedules
-from audio_manager.services.areas import by_code
+from audio_manager.services.areas.areas import by_code
+from audio_manager.services.broadcast import schedules
 
 from .schedule_helpers import world
 from .workflow_helpers import actor
@@ -54,7 +54,7 @@ def test_cli_prints_playlists_and_imports_plays(app, app_ctx, tmp_path) -> None:
 
 def test_cli_rebuilds_the_play_counts(app, app_ctx, tmp_path) -> None:
     from audio_manager.models import HamletPlayCount
-    from audio_manager.services import plays
+    from audio_manager.services.broadcast import plays
 
     w = world(tmp_path)
     hamlet = db.session.scalar(sa.select(Area.id).where(Area.name == "Ấp An Hai"))

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from audio_manager.extensions import db
 from audio_manager.models import Install, InstallImport, InstallTarget, RingbackRelease
-from audio_manager.services import stock
+from audio_manager.services.audio import stock
 from audio_manager.services.context import Actor
 
 from .ringback_helpers import ringback_world

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.models import Area, Message, PlayEvent
 from audio_manager.scheduling import LOCAL_TZ
-from audio_manager.services import data_versions, playlists
+from audio_manager.services import data_versions
+from audio_manager.services.broadcast import playlists
 from audio_manager.services.data_versions import PLAYLISTS
 
 from .conftest import bearer

@@ -1,4 +1,4 @@
-from audio_manager.services.diff import Chunk, script_diff
+from audio_manager.services.messages.diff import Chunk, script_diff
 
 
 def test_vietnamese_is_compared_by_word() -> None:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.jobs import progress
 from audio_manager.models import ImportStatus, Install, InstallImport, InstallImportRow
-from audio_manager.services import install_staging, installs
+from audio_manager.services.ringback import install_staging, installs
 
 from .conftest import bearer
 from .ringback_helpers import ringback_world

@@ -12,8 +12,9 @@ from audio_manager.extensions import db
 from audio_manager.jobs.backends import RQBackend, ThreadBackend
 from audio_manager.jobs.tasks import claim, run_render_job
 from audio_manager.models import JobStatus, RenderJob, Rendition
-from audio_manager.services import messages, stock, versions
+from audio_manager.services.audio import stock
 from audio_manager.services.context import Actor
+from audio_manager.services.messages import messages, versions
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

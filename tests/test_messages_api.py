@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audio_manager.extensions import db
-from audio_manager.services import stock
+from audio_manager.services.audio import stock
 from audio_manager.services.context import Actor
 
 from .conftest import bearer, make_user

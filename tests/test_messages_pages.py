@@ -109,7 +109,7 @@ def test_create_and_edit_with_validation_and_stale_forms(app_ctx, login_as) -> N
 
 
 def test_edit_page_generates_and_uploads_per_language(app_ctx, login_as, tmp_path) -> None:
-    from audio_manager.services import stock
+    from audio_manager.services.audio import stock
     from audio_manager.services.context import Actor
 
     stock.install_generated(Actor.system())
@@ -228,7 +228,7 @@ def test_expired_and_retired_messages_are_marked(app_ctx, login_as) -> None:
         editor, "Hết hạn", valid_from=now - timedelta(days=10), valid_until=now - timedelta(days=1)
     )
     retired = approved_version(editor, approver, new_message(editor, "Thôi phát")).variant.message
-    from audio_manager.services import messages
+    from audio_manager.services.messages import messages
 
     messages.retire(actor(approver), retired, reason="xong")
     db.session.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from audio_manager.extensions import db
-from audio_manager.services import phones
+from audio_manager.services.ringback import phones
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.models import Asset, AuditEvent, RenderJob, Rendition, Role, Version
 from audio_manager.production.measure import measure
-from audio_manager.services import stock
-from audio_manager.services.assets import storage
+from audio_manager.services.audio import stock
+from audio_manager.services.audio.assets import storage
 from audio_manager.services.context import Actor
 
 from .audio_fixtures import encode, gtts_body, speech_mp3, speech_wav
@@ -295,7 +295,7 @@ def test_a_failed_job_can_be_retried(producer) -> None:
 
 
 def test_rerunning_a_render_is_safe(producer) -> None:
-    from audio_manager.services.rendering import render_version
+    from audio_manager.services.audio.rendering import render_version
 
     body = post_speech(producer, language="kinh", engine="espeak", text="Xin chào.").json
     version = db.session.get(Version, body["version"]["id"])

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from audio_manager.extensions import db
 from audio_manager.models import JobStatus, RenderJob, Role, StockSound, Version
-from audio_manager.services import stock
-from audio_manager.services.assets import storage
+from audio_manager.services.audio import stock
+from audio_manager.services.audio.assets import storage
 from audio_manager.services.context import Actor
 
 from .audio_fixtures import speech_wav

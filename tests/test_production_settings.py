@@ -11,8 +11,8 @@ import requests
 from audio_manager.extensions import db
 from audio_manager.models import Role
 from audio_manager.production.measure import measure
-from audio_manager.services import stock
-from audio_manager.services.assets import build_storage
+from audio_manager.services.audio import stock
+from audio_manager.services.audio.assets import build_storage
 from audio_manager.services.context import Actor
 
 from .conftest import bearer, make_user
@@ -64,8 +64,8 @@ def test_a_carrier_profile_from_the_profiles_file(app, app_ctx, tmp_path) -> Non
     """Profiles are configuration: a carrier's 45 s ringback with a quieter bed."""
     import json
 
-    from audio_manager.services import messages, versions
-    from audio_manager.services.assets import build_profiles
+    from audio_manager.services.audio.assets import build_profiles
+    from audio_manager.services.messages import messages, versions
 
     path = tmp_path / "profiles.json"
     path.write_text(

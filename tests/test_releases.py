@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.models import AuditEvent, RingbackRelease, Role
 from audio_manager.production.measure import measure
-from audio_manager.services import stock
-from audio_manager.services.assets import storage
+from audio_manager.services.audio import stock
+from audio_manager.services.audio.assets import storage
 from audio_manager.services.context import Actor
 
 from .conftest import bearer, load_tree, make_user

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.models import Area, Role
 from audio_manager.scheduling import LOCAL_TZ, Recurrence
-from audio_manager.services import plays, schedules
-from audio_manager.services.areas import by_code
+from audio_manager.services.areas.areas import by_code
+from audio_manager.services.broadcast import plays, schedules
 
 from .conftest import bearer, make_user
 from .schedule_helpers import world
@@ -284,7 +284,7 @@ def _expected(events, group_by, first, last):
 @pytest.mark.parametrize("group_by", GROUPINGS, ids=lambda g: "+".join(g))
 def test_every_grouping_equals_counting_the_events(data, group_by) -> None:
     from audio_manager.models import PlayEvent, User
-    from audio_manager.services import reporting
+    from audio_manager.services.reports import reporting
 
     more = [
         {
@@ -319,7 +319,7 @@ def test_every_grouping_equals_counting_the_events(data, group_by) -> None:
 
 def test_roll_ups_kept_at_insert_equal_a_rebuild(data) -> None:
     from audio_manager.models import HamletPlayCount, PlayCount, User
-    from audio_manager.services import play_counts
+    from audio_manager.services.broadcast import play_counts
 
     def snapshot():
         out = {}
@@ -351,7 +351,7 @@ def test_roll_ups_kept_at_insert_equal_a_rebuild(data) -> None:
 
 def test_reports_read_the_smallest_source_that_holds_their_columns(data) -> None:
     from audio_manager.models import HamletPlayCount, PlayCount, PlayEvent
-    from audio_manager.services import count_sources
+    from audio_manager.services.reports import count_sources
 
     viewer = make_user("viewer3", Role.VIEWER)
     hamlet_viewer = make_user("viewer4", Role.VIEWER, areas=["A1"])

@@ -12,8 +12,8 @@ from audio_manager import create_app
 from audio_manager.extensions import db
 from audio_manager.jobs.backends import ThreadBackend
 from audio_manager.models import Carrier, ImportStatus, InstallImport
-from audio_manager.services import install_import
 from audio_manager.services.context import Actor
+from audio_manager.services.ringback import install_import
 
 from .conftest import bearer
 from .ringback_helpers import ringback_world
@@ -103,7 +103,8 @@ def test_the_thread_backend_runs_an_import(app, app_ctx, tmp_path, client, token
 
 def test_the_demo_data_sets_install_targets(app_ctx, tmp_path) -> None:
     from audio_manager import demo
-    from audio_manager.services import accounts, install_reports
+    from audio_manager.services.accounts import accounts
+    from audio_manager.services.ringback import install_reports
 
     demo.load(tmp_path)
     progress = install_reports.report(accounts.find_user("viewer"), "target")

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from audio_manager.extensions import db
 from audio_manager.jobs.backends import RQBackend
 from audio_manager.models import ImportStatus, Install, InstallImport
-from audio_manager.services import install_import
-from audio_manager.services.assets import storage
+from audio_manager.services.audio.assets import storage
 from audio_manager.services.context import Actor
+from audio_manager.services.ringback import install_import
 
 from .conftest import bearer
 from .ringback_helpers import ringback_world

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from audio_manager.extensions import db
 from audio_manager.models import AuditEvent, Role
-from audio_manager.services import accounts
+from audio_manager.services.accounts import accounts
 
 from .conftest import PASSWORD, make_user
 

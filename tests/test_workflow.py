@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from audio_manager.extensions import db
 from audio_manager.models import AuditEvent, JobStatus, RenderJob, Role, Version, VersionStatus
-from audio_manager.services import workflow
 from audio_manager.services.errors import Conflict, PermissionDenied, ValidationFailed
+from audio_manager.services.messages import workflow
 
 from .conftest import make_user
 from .workflow_helpers import (
@@ -105,7 +105,7 @@ def test_nobody_approves_their_own_version(app, people) -> None:
 
 
 def test_approvers_review_only_their_languages(people) -> None:
-    from audio_manager.services import accounts
+    from audio_manager.services.accounts import accounts
 
     approver = people["approver"]
     accounts.update_user(

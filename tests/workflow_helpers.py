@@ -7,8 +7,9 @@ from typing import Any
 from audio_manager.extensions import db
 from audio_manager.jobs import enqueue_render
 from audio_manager.models import User, Version
-from audio_manager.services import messages, stock, versions, workflow
+from audio_manager.services.audio import stock
 from audio_manager.services.context import Actor
+from audio_manager.services.messages import messages, versions, workflow
 
 
 def actor(user: User) -> Actor:

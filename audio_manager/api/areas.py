@@ -14,8 +14,8 @@ from ..access import authenticated, roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Area, Role
-from ..services import areas
-from ..services.area_import import import_areas
+from ..services.areas import areas
+from ..services.areas.area_import import import_areas
 from ..services.errors import NotFound, ValidationFailed
 
 blp = Blueprint("api_areas", __name__, description="The area tree (province › commune › hamlet)")

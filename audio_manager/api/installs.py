@@ -17,8 +17,9 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import InstallImport, Role
-from ..services import (
-    areas,
+from ..services.areas import areas
+from ..services.errors import NotFound, ValidationFailed
+from ..services.ringback import (
     install_exports,
     install_import,
     install_reports,
@@ -26,7 +27,6 @@ from ..services import (
     installs,
     releases,
 )
-from ..services.errors import NotFound, ValidationFailed
 from .reports import READERS
 from .ringback import carrier_by_code
 

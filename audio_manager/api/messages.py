@@ -12,7 +12,8 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..services import audit, messages, versions, workflow
+from ..services import audit
+from ..services.messages import messages, versions, workflow
 from .schemas import MessageSchema, VersionSchema
 
 blp = Blueprint("api_messages", __name__, description="Messages and the approval workflow")

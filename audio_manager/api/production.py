@@ -14,9 +14,10 @@ from ..auth import current_actor
 from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import RenderJob, Rendition, Role
-from ..services import messages, rendering, versions
-from ..services.assets import extension_for, storage
+from ..services.audio import rendering
+from ..services.audio.assets import extension_for, storage
 from ..services.errors import NotFound, ValidationFailed
+from ..services.messages import messages, versions
 from .schemas import JobSchema, VersionSchema
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")

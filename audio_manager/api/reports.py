@@ -12,8 +12,9 @@ from flask_smorest import Blueprint
 from ..access import roles
 from ..models import Role
 from ..models.base import local_today
-from ..services import areas, report_exports, reporting
-from ..services import compliance as compliance_service
+from ..services.areas import areas
+from ..services.reports import compliance as compliance_service
+from ..services.reports import report_exports, reporting
 
 blp = Blueprint("api_reports", __name__, description="Broadcast counts and compliance")
 

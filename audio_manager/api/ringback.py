@@ -13,8 +13,9 @@ from ..access import authenticated, roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import ReleaseStatus, Role
-from ..services import carriers, releases, versions
 from ..services.errors import NotFound
+from ..services.messages import versions
+from ..services.ringback import carriers, releases
 from .production import send_asset
 from .schemas import AssetSchema
 

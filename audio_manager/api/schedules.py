@@ -16,8 +16,9 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
 from ..models.base import local_today
-from ..services import messages, playlists, plays, schedules, versions
+from ..services.broadcast import playlists, plays, schedules
 from ..services.errors import ValidationFailed
+from ..services.messages import messages, versions
 from .downloads import playlist_download
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")

@@ -53,7 +53,7 @@ def claim(job_id: int) -> bool:
 
 
 def run_render_job(job_id: int) -> None:
-    from ..services import rendering
+    from ..services.audio import rendering
 
     if not claim(job_id):
         log.info("render job %s is not queued; skipped", job_id)
@@ -93,8 +93,8 @@ def claim_import(import_id: int) -> bool:
 
 def run_install_import(import_id: int) -> None:
     """Write an import's rows in one transaction; a failure leaves no install behind."""
-    from ..services import install_import
     from ..services.errors import ServiceError
+    from ..services.ringback import install_import
 
     if not claim_import(import_id):
         log.info("install import %s is not queued; skipped", import_id)

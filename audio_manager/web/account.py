@@ -16,7 +16,7 @@ from ..access import authenticated
 from ..auth import current_actor
 from ..extensions import db
 from ..models import ApiToken
-from ..services import accounts
+from ..services.accounts import accounts
 from ..services.errors import NotFound, ServiceError
 from .forms import flash_error
 

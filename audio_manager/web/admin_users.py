@@ -16,8 +16,8 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, Role
-from ..services import accounts
-from ..services.areas import by_code
+from ..services.accounts import accounts
+from ..services.areas.areas import by_code
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from .account import TokenForm, render_tokens
 from .forms import as_choices, flash_error

@@ -14,9 +14,9 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role, Variant, Version, VersionStatus
-from ..services import messages, versions, workflow
-from ..services.diff import script_diff
 from ..services.errors import ServiceError, ValidationFailed
+from ..services.messages import messages, versions, workflow
+from ..services.messages.diff import script_diff
 from .forms import flash_error, safe_next
 
 bp = Blueprint("approvals", __name__)

@@ -26,9 +26,9 @@ from ..access import authenticated, roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..services import areas
-from ..services.area_import import REQUIRED_COLUMNS, AreaImportError, import_areas
-from ..services.area_levels import Levels
+from ..services.areas import areas
+from ..services.areas.area_import import REQUIRED_COLUMNS, AreaImportError, import_areas
+from ..services.areas.area_levels import Levels
 from ..services.errors import ServiceError
 from .forms import as_choices, flash_error
 

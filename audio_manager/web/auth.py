@@ -24,7 +24,8 @@ from wtforms.validators import DataRequired, Length
 from ..access import public
 from ..auth import current_actor
 from ..extensions import db
-from ..services import accounts, audit
+from ..services import audit
+from ..services.accounts import accounts
 from .forms import safe_next
 
 bp = Blueprint("auth", __name__)

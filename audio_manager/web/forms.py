@@ -10,8 +10,8 @@ from flask import flash
 from wtforms.fields.choices import SelectChoice
 
 from ..production.errors import ProductionError
+from ..services.audio.production_messages import message_for
 from ..services.errors import ServiceError
-from ..services.production_messages import message_for
 
 
 def safe_next(target: str | None, default: str) -> str:

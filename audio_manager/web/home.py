@@ -12,8 +12,10 @@ from ..extensions import db
 from ..models import Area
 from ..models.base import utcnow
 from ..scheduling import LOCAL_TZ
-from ..services import areas, install_reports, reporting
-from ..services.area_levels import Levels
+from ..services.areas import areas
+from ..services.areas.area_levels import Levels
+from ..services.reports import reporting
+from ..services.ringback import install_reports
 
 bp = Blueprint("home", __name__)
 

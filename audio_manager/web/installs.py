@@ -22,8 +22,10 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import Area, Role
-from ..services import (
-    areas,
+from ..services.areas import areas
+from ..services.areas.area_levels import Levels
+from ..services.errors import NotFound, ServiceError, ValidationFailed
+from ..services.ringback import (
     carriers,
     install_import,
     install_reports,
@@ -32,8 +34,6 @@ from ..services import (
     installs,
     releases,
 )
-from ..services.area_levels import Levels
-from ..services.errors import NotFound, ServiceError, ValidationFailed
 from . import charts
 from .forms import as_choices, flash_error
 

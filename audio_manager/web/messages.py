@@ -31,8 +31,9 @@ from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import Role
 from ..production.errors import ProductionError
-from ..services import audit, messages, versions, workflow
+from ..services import audit
 from ..services.errors import ServiceError, ValidationFailed
+from ..services.messages import messages, versions, workflow
 from .forms import as_choices, error_text
 from .production import PRIORITIES
 

@@ -15,7 +15,8 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import Area, PlayEvent, Role
 from ..models.base import utcnow
-from ..services import areas, playlists, plays
+from ..services.areas import areas
+from ..services.broadcast import playlists, plays
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from .forms import flash_error
 

@@ -20,8 +20,9 @@ from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import RenderJob, Role
 from ..production.errors import ProductionError
-from ..services import messages, rendering, stock, versions
+from ..services.audio import rendering, stock
 from ..services.errors import NotFound, ServiceError
+from ..services.messages import messages, versions
 from .forms import as_choices, flash_error
 
 bp = Blueprint("production", __name__)

@@ -12,9 +12,10 @@ from .. import languages
 from ..access import roles
 from ..api.reports import READERS, drill_filters, period_from
 from ..models.base import local_today
-from ..services import areas, reporting
-from ..services import compliance as compliance_service
-from ..services.area_levels import Levels
+from ..services.areas import areas
+from ..services.areas.area_levels import Levels
+from ..services.reports import compliance as compliance_service
+from ..services.reports import reporting
 from . import charts
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

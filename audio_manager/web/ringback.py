@@ -27,8 +27,9 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
 from ..production.errors import ProductionError
-from ..services import carriers, install_reports, releases, versions
 from ..services.errors import ServiceError
+from ..services.messages import versions
+from ..services.ringback import carriers, install_reports, releases
 from .forms import as_choices, flash_error
 
 bp = Blueprint("ringback", __name__, url_prefix="/ringback")

@@ -14,8 +14,9 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Message, Role, Schedule, VersionStatus
-from ..services import messages, schedule_preview, schedules, versions
+from ..services.broadcast import schedule_preview, schedules
 from ..services.errors import ServiceError
+from ..services.messages import messages, versions
 from .forms import flash_error
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")

@@ -14,13 +14,13 @@ from sqlalchemy import func
 from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import ApiToken, ApprovalLanguage, Area, AuditEvent, Role, User, UserArea, UserRole
-from ..models.accounts import new_session_token
-from ..models.base import utcnow
-from . import audit
-from .context import Actor
-from .errors import Conflict, NotFound, ValidationFailed
+from ...extensions import db
+from ...models import ApiToken, ApprovalLanguage, Area, AuditEvent, Role, User, UserArea, UserRole
+from ...models.accounts import new_session_token
+from ...models.base import utcnow
+from .. import audit
+from ..context import Actor
+from ..errors import Conflict, NotFound, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD_LENGTH = 10
@@ -82,7 +82,7 @@ def find_user(username: str) -> User | None:
 
 
 def _set_review_languages(user: User, codes: Iterable[str]) -> list[str]:
-    from .. import languages
+    from ... import languages
 
     cleaned = sorted({code for code in codes if code})
     unknown = [code for code in cleaned if languages.get(code) is None]

@@ -19,11 +19,11 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session, joinedload
 
-from ..extensions import db
-from ..lru import SizedLRU
-from ..models import ApiToken
-from ..models.base import utcnow
-from . import data_versions
+from ...extensions import db
+from ...lru import SizedLRU
+from ...models import ApiToken
+from ...models.base import utcnow
+from .. import data_versions
 from .accounts import REQUEST_USER, TOKEN_PREFIX, hash_token
 
 TOUCH_EVERY = timedelta(minutes=1)

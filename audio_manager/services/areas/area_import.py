@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import Area
-from . import audit
+from ...extensions import db
+from ...models import Area
+from .. import audit
+from ..context import Actor
+from ..errors import ValidationFailed
 from .area_levels import Levels, level_label
 from .areas import validate_languages
-from .context import Actor
-from .errors import ValidationFailed
 
 REQUIRED_COLUMNS = ("level", "code", "name", "parent_code", "languages")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")

@@ -9,13 +9,13 @@ from typing import Protocol
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_
 
-from .. import languages
-from ..extensions import db
-from ..models import Area, Role, User
-from . import audit
+from ... import languages
+from ...extensions import db
+from ...models import Area, Role, User
+from .. import audit
+from ..context import Actor
+from ..errors import NotFound, ValidationFailed
 from .area_levels import Levels
-from .context import Actor
-from .errors import NotFound, ValidationFailed
 
 UNSCOPED_ROLES = (Role.ADMIN, Role.EDITOR, Role.APPROVER)
 

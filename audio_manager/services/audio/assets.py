@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from ..extensions import db
-from ..models import Asset
-from ..production.profiles import Profile, load_profiles
-from ..storage import Storage, make_storage
+from ...extensions import db
+from ...models import Asset
+from ...production.profiles import Profile, load_profiles
+from ...storage import Storage, make_storage
 
 if TYPE_CHECKING:
-    from ..production.measure import Measurement
+    from ...production.measure import Measurement
 
 
 def build_storage(app: Flask) -> Storage:
@@ -81,7 +81,7 @@ def _finite(value: float | None) -> float | None:
 def store_file(path: str | Path, mime: str, measurement: Measurement | None = None) -> Asset:
     """Put the file in storage and return its asset; identical content is stored once."""
     if measurement is None:
-        from ..production.measure import measure_file  # numpy: loaded where audio is stored
+        from ...production.measure import measure_file  # numpy: loaded where audio is stored
 
         measurement = measure_file(path)
     facts = measurement

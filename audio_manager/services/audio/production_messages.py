@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ..production.errors import ProductionError
+from ...production.errors import ProductionError
 
 MESSAGES = {
     "empty_script": _l("The script is empty."),

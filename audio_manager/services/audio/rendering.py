@@ -9,14 +9,14 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import JobStatus, RenderJob, Rendition, SourceKind, StockSound, Version
-from ..models.base import utcnow
-from ..production import errors as production_errors
-from . import audit
+from ...extensions import db
+from ...models import JobStatus, RenderJob, Rendition, SourceKind, StockSound, Version
+from ...models.base import utcnow
+from ...production import errors as production_errors
+from .. import audit
 from .assets import fetch_to, profiles, store_file
-from .context import Actor
-from .errors import Conflict
+from ..context import Actor
+from ..errors import Conflict
 
 
 def profile_names() -> list[str]:
@@ -40,8 +40,8 @@ def _stock(kind: str, workdir: Path) -> Path | None:
 
 
 def _source_wav(version: Version, workdir: Path) -> Path:
-    from ..production.bulletin import bulletin
-    from ..production.decode import decode_to_wav
+    from ...production.bulletin import bulletin
+    from ...production.decode import decode_to_wav
 
     limit = current_app.config["MAX_AUDIO_SECONDS"]
     if version.source_kind == SourceKind.BULLETIN:
@@ -57,7 +57,7 @@ def _source_wav(version: Version, workdir: Path) -> Path:
 def render_version(version: Version) -> list[Rendition]:
     """Render every configured profile for ``version`` and store them. Safe to run again: a
     profile already rendered is replaced by the new result (identical bytes stay one asset)."""
-    from ..production.render import RenderAssets, discard, render
+    from ...production.render import RenderAssets, discard, render
 
     workdir = Path(tempfile.mkdtemp(prefix="am-job-"))
     try:

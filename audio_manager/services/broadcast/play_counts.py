@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, text
 
-from ..bulk import insert_rows
-from ..extensions import db
-from ..models import HamletPlayCount, PlayCount, PlayEvent
+from ...bulk import insert_rows
+from ...extensions import db
+from ...models import HamletPlayCount, PlayCount, PlayEvent
 
 # Each roll-up: its model and key; the other columns follow from the key's area.
 ROLLUPS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (

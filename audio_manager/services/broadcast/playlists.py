@@ -19,14 +19,14 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import languages
-from .. import scheduling as sched
-from ..extensions import db
-from ..lru import SizedLRU
-from ..models import Area, Message, Rendition, User, Variant, Version, VersionStatus
-from . import areas as area_service
-from . import data_versions
-from .errors import ValidationFailed
+from ... import languages
+from ... import scheduling as sched
+from ...extensions import db
+from ...lru import SizedLRU
+from ...models import Area, Message, Rendition, User, Variant, Version, VersionStatus
+from .. import data_versions
+from ..areas import areas as area_service
+from ..errors import ValidationFailed
 from .schedules import hamlet_input, hamlet_paths, hamlets_under, schedule_input, schedules_touching
 
 MAX_DAYS = 14

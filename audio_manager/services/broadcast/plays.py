@@ -16,16 +16,17 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .. import scheduling as sched
-from ..bulk import insert_rows
-from ..extensions import db
-from ..models import Area, PlayEvent, Schedule, Variant, Version, VersionStatus
-from ..models.base import utcnow
-from . import areas as area_service
-from . import audit, play_counts
-from .area_levels import Levels
-from .context import Actor
-from .errors import ValidationFailed
+from ... import scheduling as sched
+from ...bulk import insert_rows
+from ...extensions import db
+from ...models import Area, PlayEvent, Schedule, Variant, Version, VersionStatus
+from ...models.base import utcnow
+from .. import audit
+from ..areas import areas as area_service
+from ..areas.area_levels import Levels
+from ..context import Actor
+from ..errors import ValidationFailed
+from . import play_counts
 from .schedules import recurrence_of
 
 MAX_BATCH = 1000

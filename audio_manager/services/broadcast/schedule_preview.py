@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .. import scheduling as sched
-from ..models import Area, Message, Schedule, Version
-from ..models.base import utcnow
+from ... import scheduling as sched
+from ...models import Area, Message, Schedule, Version
+from ...models.base import utcnow
 from .playlists import playable_inputs
 from .schedules import (
     hamlet_input,

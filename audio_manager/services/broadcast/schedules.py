@@ -13,14 +13,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
-from .. import scheduling as sched
-from ..extensions import db
-from ..models import Area, Message, Schedule, ScheduleTarget, User, Version, VersionStatus
-from ..models.base import utcnow
-from . import audit
-from .area_levels import Levels
-from .context import Actor
-from .errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ... import scheduling as sched
+from ...extensions import db
+from ...models import Area, Message, Schedule, ScheduleTarget, User, Version, VersionStatus
+from ...models.base import utcnow
+from .. import audit
+from ..areas.area_levels import Levels
+from ..context import Actor
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 RECURRENCE_MESSAGES = {
     "no_times": _l("Give at least one time of day."),
@@ -344,7 +344,7 @@ def recurrence_from(data: dict[str, object]) -> sched.Recurrence:
 
 
 def areas_from_codes(user: User, codes: Sequence[str]) -> list[Area]:
-    from . import areas as area_service
+    from ..areas import areas as area_service
 
     found, unknown = [], []
     for code in codes:

@@ -9,12 +9,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import Message, Priority, Role, User, Variant, Version, VersionStatus
-from ..models.base import utcnow
-from . import audit
-from .context import Actor
-from .errors import Conflict, NotFound, ValidationFailed
+from ...extensions import db
+from ...models import Message, Priority, Role, User, Variant, Version, VersionStatus
+from ...models.base import utcnow
+from .. import audit
+from ..context import Actor
+from ..errors import Conflict, NotFound, ValidationFailed
 
 MAX_TITLE = 200
 

@@ -15,17 +15,18 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import languages
-from ..extensions import db
-from ..models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
-from . import audit, messages
-from .assets import store_file
-from .context import Actor
-from .errors import Conflict, NotFound, ValidationFailed
-from .rendering import new_job
+from ... import languages
+from ...extensions import db
+from ...models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
+from .. import audit
+from ..audio.assets import store_file
+from ..audio.rendering import new_job
+from ..context import Actor
+from ..errors import Conflict, NotFound, ValidationFailed
+from . import messages
 
 if TYPE_CHECKING:
-    from ..production.engines.registry import EngineRegistry
+    from ...production.engines.registry import EngineRegistry
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
 MAX_FILENAME = 255
@@ -163,7 +164,7 @@ def create_from_upload(
 ) -> tuple[Version, RenderJob]:
     """Spool the upload (size checked while streaming), validate it by decoding, keep the
     original as the source."""
-    from ..production.decode import decode_to_wav, spool_stream  # numpy: loaded on first use
+    from ...production.decode import decode_to_wav, spool_stream  # numpy: loaded on first use
 
     lang = _language(language)
     config = current_app.config

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     BulletinPart,
     JobStatus,
     RenderJob,
@@ -27,10 +27,10 @@ from ..models import (
     Version,
     VersionStatus,
 )
-from ..models.base import utcnow
-from . import audit
-from .context import Actor
-from .errors import Conflict, PermissionDenied, ValidationFailed
+from ...models.base import utcnow
+from .. import audit
+from ..context import Actor
+from ..errors import Conflict, PermissionDenied, ValidationFailed
 from .versions import new_version
 
 MAX_REASON = 2000

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from .. import scheduling as sched
-from ..extensions import db
-from ..models import Area, AreaLanguage, Message, PlayEvent, User
+from ... import scheduling as sched
+from ...extensions import db
+from ...models import Area, AreaLanguage, Message, PlayEvent, User
+from ..areas.area_levels import Levels
+from ..broadcast.schedules import recurrence_of, schedules_touching
 from . import count_sources
-from .area_levels import Levels
 from .reporting import Period
-from .schedules import recurrence_of, schedules_touching
 
 MAX_MISSED = 500
 

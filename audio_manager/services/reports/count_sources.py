@@ -1,7 +1,7 @@
 """Where broadcasts are counted, and how a report's groups, filters and scope map onto it.
 
-Reports add up the daily roll-ups (services/play_counts.py) whenever one holds every column
-they need, and count the events themselves only for combinations no roll-up keeps (a hamlet
+Reports add up the daily roll-ups (services/broadcast/play_counts.py) whenever one holds every
+column they need, and count the events themselves only for combinations no roll-up keeps (a hamlet
 by message, say). Either way the numbers are the same; only the number of rows read differs.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, case, cast, func, or_
 
-from ..extensions import db
-from ..models import Area, HamletPlayCount, Message, PlayCount, PlayEvent, User
-from . import areas as area_service
-from .area_levels import Levels
+from ...extensions import db
+from ...models import Area, HamletPlayCount, Message, PlayCount, PlayEvent, User
+from ..areas import areas as area_service
+from ..areas.area_levels import Levels
 
 # Group-by name -> (the column it needs, how its values are labelled).
 DIMENSIONS: dict[str, tuple[str, str]] = {

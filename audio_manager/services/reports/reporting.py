@@ -14,12 +14,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func
 
-from .. import languages
-from ..extensions import db
-from ..models import Area, Message, User
+from ... import languages
+from ...extensions import db
+from ...models import Area, Message, User
+from ..errors import ValidationFailed
 from . import count_sources
 from .count_sources import DIMENSIONS
-from .errors import ValidationFailed
 
 PERIODS = ("day", "week", "month", "quarter", "year", "custom")
 MAX_GROUPS = 3

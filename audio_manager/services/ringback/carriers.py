@@ -11,15 +11,15 @@ from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import Carrier
-from ..production.errors import ProfileError
-from ..production.profiles import CODECS, Profile
-from . import audit
-from .assets import profiles
-from .context import Actor
-from .errors import Conflict, NotFound, ValidationFailed
-from .rendering import profile_names
+from ...extensions import db
+from ...models import Carrier
+from ...production.errors import ProfileError
+from ...production.profiles import CODECS, Profile
+from .. import audit
+from ..audio.assets import profiles
+from ..audio.rendering import profile_names
+from ..context import Actor
+from ..errors import Conflict, NotFound, ValidationFailed
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,31}$")
 SMS_NUMBER_RE = re.compile(r"^[0-9]{3,15}$")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+from ..reports.report_exports import TOTAL, fill_sheet, table_csv
 from .install_reports import GROUPS, InstallReport
-from .report_exports import TOTAL, fill_sheet, table_csv
 
 GROUP_HEADERS = {
     "carrier": "Nhà mạng",

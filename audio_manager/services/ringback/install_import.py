@@ -17,15 +17,16 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import ImportStatus, InstallImport
-from ..models.base import utcnow
-from . import audit, installs, phones
+from ...extensions import db
+from ...models import ImportStatus, InstallImport
+from ...models.base import utcnow
+from .. import audit
+from ..context import Actor
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..tables import read_table
 from . import install_staging as staging
-from .context import Actor
-from .errors import Conflict, NotFound, ValidationFailed
+from . import installs, phones
 from .install_rows import Defaults, Resolver, RowError, ValidRow, fold
-from .tables import read_table
 
 FIELDS = ("phone", "code", "carrier", "unit", "date", "action", "name")
 SYNONYMS = {

@@ -15,8 +15,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, DateTime, Select, and_, cast, func, or_
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Area,
     Carrier,
     Install,
@@ -27,11 +27,11 @@ from ..models import (
     Variant,
     Version,
 )
-from ..models.base import local_today
-from . import areas as area_service
-from . import audit
-from .context import Actor
-from .errors import NotFound, ValidationFailed
+from ...models.base import local_today
+from .. import audit
+from ..areas import areas as area_service
+from ..context import Actor
+from ..errors import NotFound, ValidationFailed
 
 GROUPS = ("carrier", "unit", "tone", "month", "target")
 MAX_MONTHS = 60

@@ -12,12 +12,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import Area, Carrier, RingbackRelease
-from ..models.base import local_today
-from . import areas as area_service
+from ...extensions import db
+from ...models import Area, Carrier, RingbackRelease
+from ...models.base import local_today
+from ..areas import areas as area_service
+from ..context import Actor
 from . import phones
-from .context import Actor
 
 INSTALL, UNINSTALL = "install", "uninstall"
 ACTION_WORDS = {

@@ -10,11 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import and_
 
-from ..extensions import db
-from ..models import Install, InstallImport, InstallImportRow
-from ..models.base import UTCDateTime, utcnow
+from ...extensions import db
+from ...models import Install, InstallImport, InstallImportRow
+from ...models.base import UTCDateTime, utcnow
+from ..context import Actor
 from . import installs
-from .context import Actor
 from .install_rows import INSTALL, ValidRow
 from .installs import Existing
 

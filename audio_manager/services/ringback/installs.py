@@ -15,22 +15,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..bulk import insert_rows as bulk_insert
-from ..bulk import insert_skipping
-from ..extensions import db
-from ..models import Area, Carrier, Install, User
-from ..models.base import local_today, utcnow
-from . import audit
-from .context import Actor
-from .errors import NotFound, ValidationFailed
-from .install_rows import (
-    INSTALL,
-    LOOKUP_CHUNK,
-    Defaults,
-    Resolver,
-    RowError,
-    ValidRow,
-)
+from ...bulk import insert_rows as bulk_insert
+from ...bulk import insert_skipping
+from ...extensions import db
+from ...models import Area, Carrier, Install, User
+from ...models.base import local_today, utcnow
+from .. import audit
+from ..context import Actor
+from ..errors import NotFound, ValidationFailed
+from .install_rows import INSTALL, LOOKUP_CHUNK, Defaults, Resolver, RowError, ValidRow
 
 MAX_BATCH = 1000
 

@@ -17,10 +17,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..bulk import insert_rows
-from ..extensions import db
-from ..models import KeyFingerprint
-from .errors import Conflict
+from ...bulk import insert_rows
+from ...extensions import db
+from ...models import KeyFingerprint
+from ..errors import Conflict
 
 # Mobile ranges since the 2018 move to ten digits: 03x Viettel, 05x Vietnamobile/Gmobile/Reddi,
 # 07x MobiFone, 08x VinaPhone/Viettel/iTel/MobiFone, 09x all of them (095 is unassigned).

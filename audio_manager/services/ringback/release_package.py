@@ -10,12 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..models import Carrier, Version
-from ..production.profiles import Profile
-from .report_exports import set_widths
+from ...models import Carrier, Version
+from ...production.profiles import Profile
+from ..reports.report_exports import set_widths
 
 if TYPE_CHECKING:
-    from ..production.measure import Measurement
+    from ...production.measure import Measurement
 
 METADATA_NAME = "metadata.xlsx"
 # Fixed entry times: the same audio and sheet make the same archive.

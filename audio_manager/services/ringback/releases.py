@@ -16,8 +16,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Carrier,
     ReleaseStatus,
     Rendition,
@@ -26,11 +26,12 @@ from ..models import (
     Version,
     VersionStatus,
 )
-from ..models.base import utcnow
-from . import audit, carriers
-from .assets import fetch_to, store_file
-from .context import Actor
-from .errors import Conflict, NotFound, ValidationFailed
+from ...models.base import utcnow
+from .. import audit
+from ..audio.assets import fetch_to, store_file
+from ..context import Actor
+from ..errors import Conflict, NotFound, ValidationFailed
+from . import carriers
 from .release_package import PackageInfo, audio_name, write_zip
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9*#._-]{0,39}$")
@@ -147,8 +148,8 @@ def _check_releasable(version: Version, carrier: Carrier) -> Rendition:
 
 def prepare(actor: Actor, version: Version, carrier: Carrier, *, note: str = "") -> RingbackRelease:
     """Make the carrier's audio and ZIP, store them, and record the release (caller commits)."""
-    from ..production.measure import Measurement, file_digest  # the audio stack: only here
-    from ..production.transcode import transcode
+    from ...production.measure import Measurement, file_digest  # the audio stack: only here
+    from ...production.transcode import transcode
 
     rendition = _check_releasable(version, carrier)
     profile = carriers.upload_profile(carrier)
