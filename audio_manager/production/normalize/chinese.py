@@ -61,7 +61,7 @@ def read_digits(digits: str) -> str:
 
 
 def read_number(written: str, *, vietnamese_thousands: bool = False) -> str:
-    """"12,000" -> "一万二千"; "8.85" -> "八点八五"."""
+    """ "12,000" -> "一万二千"; "8.85" -> "八点八五"."""
     if vietnamese_thousands and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", written):
         written = written.replace(".", "").replace(",", ".")
     written = written.replace(",", "")

@@ -89,9 +89,7 @@ def normalize_khmer(text: str) -> str:
         out,
     )
     out = entity_pass(out, r"\d{1,2}\s?[h:]\s?(?:\d{2})?", _time, joiner="ដល់")
-    out = re.sub(
-        rf"(?<![\d.,])({NUM})\s?[%％]", lambda m: read_number(m.group(1)) + "ភាគរយ", out
-    )
+    out = re.sub(rf"(?<![\d.,])({NUM})\s?[%％]", lambda m: read_number(m.group(1)) + "ភាគរយ", out)
     out = re.sub(
         rf"(?<![\d.,])({NUM})\s?(?:đ|₫|VNĐ|VND)(?!\w)", lambda m: read_number(m[1]) + "ដុង", out
     )

@@ -45,9 +45,7 @@ UNITS = {
     "l": "lít",
 }
 CURRENCIES = {"đ": "đồng", "₫": "đồng", "vnđ": "đồng", "vnd": "đồng", "usd": "đô la Mỹ"}
-PER_WORDS = (
-    "người|tháng|năm|ngày|tuần|giờ|lần|hộ|suất|thẻ|kg|lít|học sinh|sinh viên|lao động|tháng"
-)
+PER_WORDS = "người|tháng|năm|ngày|tuần|giờ|lần|hộ|suất|thẻ|kg|lít|học sinh|sinh viên|lao động|tháng"
 ROMAN_AFTER = r"(?i:quý|khóa|khoá|chương|phần|mục|kỳ|kì|đợt|giai đoạn|thế kỷ|thế kỉ|đại hội)"
 
 
