@@ -67,6 +67,10 @@ class FptEngine(RemoteEngine):
         answer = self._answer(self.check(response))
         return self.poll(answer)
 
+    def probe_request(self) -> requests.Response:
+        # An empty text is refused (error != 0) without making audio; a wrong key gets 401.
+        return self.http("POST", self.endpoint, data=b"", headers={"api-key": self.settings.key})
+
     def _answer(self, response: requests.Response) -> str:
         try:
             body = response.json()

@@ -101,6 +101,10 @@ class GoogleCloudEngine(RemoteEngine):
             return " ".join(str(error.get(k, "")) for k in ("status", "message")).strip()
         return super().message_from(body)
 
+    def probe_answer(self, response: requests.Response) -> None:
+        if response.status_code == 400:  # Google answers a key it does not know with 400
+            raise self.refusal(response.status_code, self.provider_message(response))
+
     def probe_request(self) -> requests.Response:
         return self.http(
             "GET",
