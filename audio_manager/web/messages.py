@@ -34,6 +34,9 @@ from ..production.errors import ProductionError
 from ..services import audit
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.messages import messages, versions, workflow
+from ..services.speech import catalogue
+from ..services.speech import preferences as speech_preferences
+from ..services.speech.spoken import spoken_text
 from .forms import as_choices, error_text
 from .production import PRIORITIES
 
@@ -84,14 +87,8 @@ def utc_to_local(value: datetime | None) -> datetime | None:
 
 
 def voice_choices(language: str) -> list[tuple[str, str]]:
-    lang = languages.get(language)
-    choices = [("", str(_l("Automatic (online, else offline)")))]
-    if lang is None:
-        return choices
-    for choice in versions.speech().voice_choices(lang.bcp47):
-        where = _("online") if choice.online else _("offline")
-        choices.append((f"{choice.engine}:{choice.voice}", f"{choice.label} ({where})"))
-    return choices
+    automatic = ("", str(_l("Automatic (the language's default voice)")))
+    return [automatic, *catalogue.voice_choices(language)]
 
 
 @dataclass
@@ -102,15 +99,30 @@ class Panel:
     latest: Any
     voices: list[tuple[str, str]]
     script: str
+    spoken: str
+    speed: str
 
 
-def panels(message: Any) -> list[Panel]:
+def panels(message: Any, scripts: dict[str, str] | None = None) -> list[Panel]:
+    """Each language's column; ``scripts`` are typed ones to preview instead of the saved."""
     out = []
     for lang in languages.all_languages():
         variant = message.variant(lang.code)
         latest = variant.versions[-1] if variant and variant.versions else None
         script = latest.script_text if latest and latest.script_text else ""
-        out.append(Panel(lang, latest, voice_choices(lang.code), script))
+        script = (scripts or {}).get(lang.code, script)
+        default_speed = f"{speech_preferences.get(lang.code).default_speed:.2f}".rstrip("0")
+        speed = default_speed if default_speed in SPEEDS else "1.0"
+        out.append(
+            Panel(
+                lang,
+                latest,
+                voice_choices(lang.code),
+                script,
+                spoken_text(lang.code, script),
+                speed,
+            )
+        )
     return out
 
 
@@ -228,7 +240,7 @@ def create_version(message_id: int) -> Any:
             )
         else:
             engine, _sep, voice = form.get(f"{language}-voice", "").partition(":")
-            speed = form.get(f"{language}-speed", "1.0")
+            speed = form.get(f"{language}-speed", "")
             version, job = versions.create_from_speech(
                 actor,
                 message,
@@ -236,7 +248,7 @@ def create_version(message_id: int) -> Any:
                 form.get(f"{language}-script", ""),
                 engine=engine or None,
                 voice=voice or None,
-                speed=float(speed) if speed in SPEEDS else 1.0,
+                speed=float(speed) if speed in SPEEDS else None,
             )
     except (ServiceError, ProductionError) as error:
         refused = _refuse(error, 422)

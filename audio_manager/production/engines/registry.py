@@ -219,10 +219,12 @@ class EngineRegistry:
             self.engine(engine)
             names = [engine] + ([n for n in names if n != engine] if allow_fallback else [])
         plan: list[tuple[Engine, Voice]] = []
+        anchor = requested  # later engines take the voice most like the first one planned
         for name in names:
-            candidate = self._pick_voice(self.engines[name], lang, variety, requested)
+            candidate = self._pick_voice(self.engines[name], lang, variety, anchor)
             if candidate is not None:
                 plan.append((self.engines[name], candidate))
+                anchor = anchor or candidate
         if not plan or (engine is not None and plan[0][0].name != engine):
             offline_only = all(not self.engines[n].online for n in names)
             raise self._no_voice(lang, engine, None, offline_only=offline_only)
