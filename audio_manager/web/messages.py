@@ -216,9 +216,17 @@ def edit(message_id: int) -> Any:
             return redirect(url_for("messages.edit", message_id=message.id))
     elif form.errors:
         status = 422
+    return _edit_page(message, form), status
+
+
+def _edit_page(message: Any, form: MessageForm, scripts: dict[str, str] | None = None) -> str:
     return render_template(
-        "messages/edit.html", message=message, form=form, panels=panels(message), speeds=SPEEDS
-    ), status
+        "messages/edit.html",
+        message=message,
+        form=form,
+        panels=panels(message, scripts),
+        speeds=SPEEDS,
+    )
 
 
 @bp.route("/<int:message_id>/versions", methods=["POST"])
@@ -230,6 +238,8 @@ def create_version(message_id: int) -> Any:
     language = form.get("language", "")
     back = url_for("messages.edit", message_id=message.id) + f"#lang-{language}"
     upload = request.files.get(f"{language}-recording")
+    if form.get("action") == "preview":  # without JavaScript: the page again, with the preview
+        return _preview_page(message, language, form.get(f"{language}-script", ""))
     actor = current_actor()
     try:
         if form.get("action") == "upload" or (upload is not None and upload.filename):
@@ -267,6 +277,30 @@ def create_version(message_id: int) -> Any:
         ), 202
     flash(_("Version %(n)d created; the audio is being prepared.", n=version.number), "success")
     return redirect(back)
+
+
+def _preview_page(message: Any, language: str, script: str) -> Any:
+    form = MessageForm(obj=message)
+    form.valid_from.data = utc_to_local(message.valid_from)
+    form.valid_until.data = utc_to_local(message.valid_until)
+    form.revision.data = str(message.revision)
+    return _edit_page(message, form, {language: script})
+
+
+@bp.route("/<int:message_id>/listen/<language>")
+@roles(*EDITORS)
+def listen(message_id: int, language: str) -> Any:
+    """Without JavaScript: the chosen voice (else the language's first) reading its sample."""
+    messages.get(message_id)
+    choices = catalogue.voice_choices(language)
+    chosen = request.args.get(f"{language}-voice") or (choices[0][0] if choices else "")
+    engine, _sep, voice = chosen.partition(":")
+    if not voice:
+        flash(_("There is no voice for this language yet."), "error")
+        return redirect(url_for("messages.edit", message_id=message_id) + f"#lang-{language}")
+    return redirect(
+        url_for("api_speech.voice_sample", engine=engine, voice=voice, language=language)
+    )
 
 
 @bp.route("/<int:message_id>/panel/<language>")

@@ -115,28 +115,28 @@ def _percent(written: str, _context: str) -> str:
 
 
 def normalize_chinese(text: str) -> str:
-    out = entity_pass(out_text := text, PHONE, _phone, joiner="至", before=r"(?<![\d.,/])")
+    out = entity_pass(out_text := text, PHONE, _phone, joiner="至", space="", before=r"(?<![\d.,/])")
     del out_text
-    out = entity_pass(out, DATE, _date, joiner="至")
+    out = entity_pass(out, DATE, _date, joiner="至", space="")
     out = re.sub(r"(\d{4})\s*年", lambda m: read_digits(m.group(1)) + "年", out)
-    out = entity_pass(out, r"\d{1,2}\s?[h:]\s?(?:\d{2})?", _time, joiner="至")
+    out = entity_pass(out, r"\d{1,2}\s?[h:]\s?(?:\d{2})?", _time, joiner="至", space="")
     out = entity_pass(
         out,
         rf"(?:{VN_NUM}|{NUM})\s?(?:đ|₫|VNĐ|VND|越南盾|元)",
         _money,
-        joiner="至",
+        joiner="至", space="",
         before=r"(?<![\d.,])",
         after=r"",
     )
     out = re.sub(r"越南盾越南盾", "越南盾", out)
     out = entity_pass(
-        out, rf"(?:{NUM})\s?[%％]", _percent, joiner="至", before=r"(?<![\d.,])", after=r""
+        out, rf"(?:{NUM})\s?[%％]", _percent, joiner="至", space="", before=r"(?<![\d.,])", after=r""
     )
     out = entity_pass(
         out,
         NUM,
         lambda w, _c: read_number(w),
-        joiner="至",
+        joiner="至", space="",
         before=r"(?<![\d.,])",
         after=r"(?!\d)",
     )

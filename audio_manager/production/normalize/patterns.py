@@ -22,6 +22,7 @@ def entity_pass(
     before: str = r"(?<![\w.,/:])",
     after: str = r"(?![\w/]|[.,:]\d)",
     flags: int = 0,
+    space: str = " ",
 ) -> str:
     """Replace every ``single`` (a regex without numbered groups) in ``text`` by its reading.
 
@@ -34,10 +35,10 @@ def entity_pass(
         first = reader(match.group("a"), context)
         if match.group("b") is None:
             return match.group(0) if first is None else first
-        second = reader(match.group("b"), context + match.group("a") + " " + joiner + " ")
+        second = reader(match.group("b"), context + match.group("a") + space + joiner + space)
         if first is None or second is None:
             return match.group(0)
-        return f"{first} {joiner} {second}"
+        return f"{first}{space}{joiner}{space}{second}"
 
     return pattern.sub(replace, text)
 
