@@ -105,8 +105,13 @@ def test_the_edit_page_shows_what_the_voice_will_read(
     api = start(app, client, token_for, monkeypatch)
     configure(fakes, "fpt")
     message = api.message()
-    api.speak(message, text="Gọi 1900 9068.", engine="espeak")
+    fakes["fpt"].mode = "down"
+    made = api.speak(message, text="Gọi 1900 9068.", engine="fpt").json["version"]
+    assert (made["engine"], made["fallback_from"]) == ("espeak", "fpt")
     editor = login_as("editor")
+    version_page = editor.get(f"/versions/{made['id']}").get_data(as_text=True)
+    assert "Gọi một chín không không, chín không sáu tám." in version_page
+    assert "Do espeak đọc vì không dùng được fpt (engine_unavailable)." in version_page
     edit = f"/messages/{message}/edit"
     html = editor.get(edit).get_data(as_text=True)
     assert "Gọi một chín không không, chín không sáu tám." in html
