@@ -55,7 +55,7 @@ def settings_for(fakes: FakeProviders, name: str, **overrides: Any) -> ProviderS
     values: dict[str, Any] = {
         "key": KEY,
         "endpoint": fakes.url(name),
-        "timeout": 0.8,
+        "timeout": 0.5,
         "job_timeout": 1.0,
         "poll_interval": 0.02,
     }

@@ -141,7 +141,7 @@ def _handler(fakes: FakeProviders) -> type[BaseHTTPRequestHandler]:
             if provider is None:
                 return self.reply(404, {"message": "no such provider"})
             if provider.mode == "slow":
-                time.sleep(1.5)
+                time.sleep(1.0)
             getattr(self, name)(provider, self.body())
 
         def poll(self, provider: Provider, item: str) -> None:

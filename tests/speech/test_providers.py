@@ -151,7 +151,7 @@ def test_a_slow_provider_times_out(fakes: FakeProviders, name: str) -> None:
     fakes[name].mode = "slow"
     with pytest.raises(EngineTimeoutError) as caught:
         speak(fakes, name)
-    assert "did not answer within 0.8 s" in caught.value.message
+    assert "did not answer within 0.5 s" in caught.value.message
 
 
 SENTENCES = {
