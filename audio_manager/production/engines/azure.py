@@ -66,8 +66,8 @@ class AzureEngine(RemoteEngine):
         return f"https://{self.settings.region}.tts.speech.microsoft.com"
 
     def speed_setting(self, speed: float) -> tuple[str, float]:
-        native = min(MAX_SPEED, max(MIN_SPEED, round(speed, 2)))
-        return f"{round((native - 1) * 100):+d}%", speed / native
+        native, tempo = self.native_speed(speed, MIN_SPEED, MAX_SPEED)
+        return f"{round((native - 1) * 100):+d}%", tempo
 
     def ssml(self, text: str, voice: Voice, rate: str) -> str:
         return (

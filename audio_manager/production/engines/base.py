@@ -40,6 +40,11 @@ class Voice:
     locale: str | None = None
 
 
+def vietnamese_voice(voice_id: str, name: str, gender: str, accent: str) -> Voice:
+    """A Vietnamese voice of a contracted engine (Latin script, vi-VN)."""
+    return Voice(voice_id, "vi", "vi", name, frozenset({LATIN}), gender, accent, locale="vi-VN")
+
+
 @dataclass(frozen=True)
 class SpeechAudio:
     """Raw output of an engine: 16-bit mono WAV bytes, and what it cost.

@@ -13,15 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import EngineError, EngineRefusedError
-from .base import CENTRAL, FEMALE, LATIN, MALE, NORTHERN, SOUTHERN, Voice
+from .base import CENTRAL, FEMALE, MALE, NORTHERN, SOUTHERN, Voice, vietnamese_voice
 from .remote import RemoteEngine
 
 if TYPE_CHECKING:
     import requests
 
 
-def _vi(voice_id: str, name: str, gender: str, accent: str) -> Voice:
-    return Voice(voice_id, "vi", "vi", name, frozenset({LATIN}), gender, accent, locale="vi-VN")
+_vi = vietnamese_voice
 
 
 VOICES = (

@@ -71,8 +71,8 @@ class GoogleCloudEngine(RemoteEngine):
         return VOICES
 
     def speed_setting(self, speed: float) -> tuple[str, float]:
-        native = min(MAX_RATE, max(MIN_RATE, round(speed, 2)))
-        return f"{native:g}", speed / native
+        native, tempo = self.native_speed(speed, MIN_RATE, MAX_RATE)
+        return f"{native:g}", tempo
 
     def request_audio(self, text: str, voice: Voice, setting: str) -> bytes:
         response = self.http(

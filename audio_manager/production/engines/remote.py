@@ -184,6 +184,12 @@ class RemoteEngine(Engine):
         """(the engine's own speed setting, the tempo still to apply afterwards)."""
         return "1", speed
 
+    @staticmethod
+    def native_speed(speed: float, lowest: float, highest: float) -> tuple[float, float]:
+        """The nearest speed the engine reads at, and the tempo that makes up the rest."""
+        native = min(highest, max(lowest, round(speed, 2)))
+        return native, speed / native
+
     @abstractmethod
     def request_audio(self, text: str, voice: Voice, setting: str) -> bytes:
         """Ask the provider for one part; return the audio bytes it sends."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import EngineError, EngineRefusedError, EngineUnavailableError, QuotaExceededError
-from .base import FEMALE, LATIN, MALE, NORTHERN, SOUTHERN, Voice
+from .base import FEMALE, MALE, NORTHERN, SOUTHERN, Voice, vietnamese_voice
 from .remote import RemoteEngine
 
 if TYPE_CHECKING:
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 MIN_SPEED, MAX_SPEED = 0.8, 1.2
 
 
-def _vi(voice_id: str, name: str, gender: str, accent: str) -> Voice:
-    return Voice(voice_id, "vi", "vi", name, frozenset({LATIN}), gender, accent, locale="vi-VN")
+_vi = vietnamese_voice
 
 
 VOICES = (
@@ -46,8 +45,8 @@ class ZaloEngine(RemoteEngine):
         return VOICES
 
     def speed_setting(self, speed: float) -> tuple[str, float]:
-        native = min(MAX_SPEED, max(MIN_SPEED, round(speed, 2)))
-        return f"{native:g}", speed / native
+        native, tempo = self.native_speed(speed, MIN_SPEED, MAX_SPEED)
+        return f"{native:g}", tempo
 
     def request_audio(self, text: str, voice: Voice, setting: str) -> bytes:
         response = self.http(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .patterns import DATE, PHONE, entity_pass, is_phone, phone_groups
+from .patterns import DATE, PHONE, Reader, entity_pass, is_phone, phone_groups
 
 DIGITS = "零一二三四五六七八九"
 SECTIONS = ("", "万", "亿", "万亿")
@@ -115,29 +115,16 @@ def _percent(written: str, _context: str) -> str:
 
 
 def normalize_chinese(text: str) -> str:
-    out = entity_pass(out_text := text, PHONE, _phone, joiner="至", space="", before=r"(?<![\d.,/])")
-    del out_text
-    out = entity_pass(out, DATE, _date, joiner="至", space="")
+    def rule(out: str, single: str, reader: Reader, **options: str) -> str:
+        return entity_pass(out, single, reader, joiner="至", space="", **options)
+
+    out = rule(text, PHONE, _phone, before=r"(?<![\d.,/])")
+    out = rule(out, DATE, _date)
     out = re.sub(r"(\d{4})\s*年", lambda m: read_digits(m.group(1)) + "年", out)
-    out = entity_pass(out, r"\d{1,2}\s?[h:]\s?(?:\d{2})?", _time, joiner="至", space="")
-    out = entity_pass(
-        out,
-        rf"(?:{VN_NUM}|{NUM})\s?(?:đ|₫|VNĐ|VND|越南盾|元)",
-        _money,
-        joiner="至", space="",
-        before=r"(?<![\d.,])",
-        after=r"",
-    )
+    out = rule(out, r"\d{1,2}\s?[h:]\s?(?:\d{2})?", _time)
+    money = rf"(?:{VN_NUM}|{NUM})\s?(?:đ|₫|VNĐ|VND|越南盾|元)"
+    out = rule(out, money, _money, before=r"(?<![\d.,])", after="")
     out = re.sub(r"越南盾越南盾", "越南盾", out)
-    out = entity_pass(
-        out, rf"(?:{NUM})\s?[%％]", _percent, joiner="至", space="", before=r"(?<![\d.,])", after=r""
-    )
-    out = entity_pass(
-        out,
-        NUM,
-        lambda w, _c: read_number(w),
-        joiner="至", space="",
-        before=r"(?<![\d.,])",
-        after=r"(?!\d)",
-    )
+    out = rule(out, rf"(?:{NUM})\s?[%％]", _percent, before=r"(?<![\d.,])", after="")
+    out = rule(out, NUM, lambda w, _c: read_number(w), before=r"(?<![\d.,])", after=r"(?!\d)")
     return " ".join(out.split())

@@ -15,7 +15,6 @@ from typing import Any, BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ... import languages
 from ...extensions import db
 from ...models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
 from .. import audit
@@ -23,20 +22,14 @@ from ..audio.assets import store_file
 from ..audio.rendering import new_job
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..speech import synthesis
+from ..speech import preferences, synthesis
 from . import messages
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
 MAX_FILENAME = 255
 
 
-def _language(code: str) -> languages.Language:
-    language = languages.get(code)
-    if language is None:
-        raise ValidationFailed(
-            _l("Unknown language: %(codes)s", codes=code), code="unknown_language"
-        )
-    return language
+_language = preferences.language
 
 
 def new_version(actor: Actor, message: Message, language: str, **fields: object) -> Version:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from ... import languages
 from ...extensions import db
 from ...models import LexiconEntry
 from ...models.base import utcnow
@@ -13,17 +12,14 @@ from ...production.normalize import seed
 from .. import audit
 from ..context import Actor
 from ..errors import NotFound, ValidationFailed
+from . import preferences
 
 MAX_WRITTEN, MAX_SPOKEN = 120, 300
 SEEDS = {"kinh": seed.VIETNAMESE}
 
 
 def _language(code: str) -> str:
-    if languages.get(code) is None:
-        raise ValidationFailed(
-            _l("Unknown language: %(codes)s", codes=code), code="unknown_language"
-        )
-    return code
+    return preferences.language(code).code
 
 
 def entries(language: str) -> list[LexiconEntry]:

@@ -40,31 +40,32 @@ class Preferences:
     saved: bool
 
 
-def _language(code: str) -> languages.Language:
-    language = languages.get(code)
-    if language is None:
+def language(code: str) -> languages.Language:
+    """The broadcast language with this code, or a clear refusal."""
+    found = languages.get(code)
+    if found is None:
         raise ValidationFailed(
             _l("Unknown language: %(codes)s", codes=code), code="unknown_language"
         )
-    return language
+    return found
 
 
 def get(code: str) -> Preferences:
-    language = _language(code)
-    row = db.session.get(SpeechLanguageSetting, language.code)
-    default_order = DEFAULT_PREFERENCES.get(language.bcp47, ALL_ENGINES)
+    lang = language(code)
+    row = db.session.get(SpeechLanguageSetting, lang.code)
+    default_order = DEFAULT_PREFERENCES.get(lang.bcp47, ALL_ENGINES)
     if row is None:
         return Preferences(
-            language.code, tuple(default_order), None, None, 1.0,
-            SAMPLES.get(language.code, ""), False, saved=False,
+            lang.code, tuple(default_order), None, None, 1.0,
+            SAMPLES.get(lang.code, ""), False, saved=False,
         )  # fmt: skip
     return Preferences(
-        language.code,
+        lang.code,
         tuple(row.engine_order or default_order),
         row.default_engine,
         row.default_voice,
         row.default_speed,
-        row.sample_text or SAMPLES.get(language.code, ""),
+        row.sample_text or SAMPLES.get(lang.code, ""),
         row.allow_draft_voices,
         saved=True,
     )
@@ -86,7 +87,7 @@ def update(
 ) -> Preferences:
     """Save a language's preferences (the caller commits). ``default_voice`` is
     "engine:voice" or empty for automatic."""
-    language = _language(code)
+    lang = language(code)
     unknown = [name for name in engine_order if name not in ALL_ENGINES]
     if unknown or len(set(engine_order)) != len(engine_order):
         raise ValidationFailed(
@@ -100,15 +101,15 @@ def update(
         from .providers import registry  # the voice must exist and speak the language
 
         found = registry().find_voice(engine, voice)
-        if found is None or found.language != language.bcp47:
+        if found is None or found.language != lang.bcp47:
             raise ValidationFailed(
                 _l("The default voice does not speak this language."), code="bad_voice"
             )
     if len(sample_text) > 500:
         raise ValidationFailed(_l("The sample sentence is too long."), code="bad_sample")
-    row = db.session.get(SpeechLanguageSetting, language.code)
+    row = db.session.get(SpeechLanguageSetting, lang.code)
     if row is None:
-        row = SpeechLanguageSetting(language=language.code)
+        row = SpeechLanguageSetting(language=lang.code)
         db.session.add(row)
     before = get(code)
     row.engine_order = list(engine_order)
@@ -122,8 +123,8 @@ def update(
         actor,
         "speech.preferences",
         object_type="speech_language",
-        object_id=language.code,
-        object_label=language.code,
+        object_id=lang.code,
+        object_label=lang.code,
         detail={
             "engine_order": list(engine_order),
             "default_voice": default_voice or None,

@@ -7,11 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
-from ... import languages
 from ...production.engines import SpeechResult, clean_text
-from ..errors import ValidationFailed
 from . import preferences
 from .clips import StoredClips
 from .providers import registry
@@ -26,15 +23,6 @@ class Speech:
     spoken: str
 
 
-def _language(code: str) -> languages.Language:
-    language = languages.get(code)
-    if language is None:
-        raise ValidationFailed(
-            _l("Unknown language: %(codes)s", codes=code), code="unknown_language"
-        )
-    return language
-
-
 def speak(
     language: str,
     text: str,
@@ -46,7 +34,7 @@ def speak(
     """Speak ``text`` (a script in kinh, hoa or khmer). With no engine or voice given, the
     language's default voice is tried first (when its engine is set up); with no speed, its
     default speed. Refusals of the script itself (empty, too long) come before any engine."""
-    lang = _language(language)
+    lang = preferences.language(language)
     clean_text(text, int(current_app.config["MAX_SCRIPT_CHARS"]))
     prefs = preferences.get(lang.code)
     engines = registry(lang.code)
@@ -68,7 +56,7 @@ def speak(
 
 def sample(language: str, engine: str, voice: str) -> Speech:
     """The voice reading the language's sample sentence (cached like any paid synthesis)."""
-    lang = _language(language)
+    lang = preferences.language(language)
     prefs = preferences.get(lang.code)
     spoken = spoken_text(lang.code, prefs.sample_text)
     result = registry(lang.code).synthesize(
