@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .. import ffmpeg
 from ..errors import EngineError
 from .base import SpeechAudio
 
@@ -25,6 +24,8 @@ FADE_S = 0.01
 def decode(data: bytes, rate: int, tempo: float = 1.0, *, engine: str = "engine") -> np.ndarray:
     """Audio bytes of any format ffmpeg reads -> mono float32 samples at ``rate``."""
     import numpy as np  # loaded where speech is made, not where pages list voices
+
+    from .. import ffmpeg
 
     args = [*ffmpeg.SAFE_INPUT, "-i", "pipe:0", "-map", "0:a:0", "-ac", "1", "-ar", str(rate)]
     if abs(tempo - 1.0) > 1e-3:
