@@ -20,6 +20,7 @@ import threading
 import time
 import wave
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +59,7 @@ class Provider:
     requests: list[dict[str, Any]] = field(default_factory=list)
     polls: int = 0
     pending: dict[str, list[Any]] = field(default_factory=dict)  # id -> [audio, polls left]
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)  # Azure batch jobs
 
     def texts(self) -> list[str]:
         return [r["text"] for r in self.requests if r.get("text") is not None]
@@ -133,7 +135,24 @@ def _handler(fakes: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 return self.google_voices(provider)
             if name == "azure" and path.endswith("/voices/list"):
                 return self.azure_voices(provider)
+            if name == "azure" and "/batchsyntheses/" in path:
+                return self.azure_batch_state(provider, path.rsplit("/", 1)[-1])
+            if name == "azure" and path.startswith("/azure/results/"):
+                return self.azure_batch_result(provider, path.rsplit("/", 1)[-1].split(".")[0])
             return self.reply(405, {"message": "method not allowed"})
+
+        def do_PUT(self) -> None:  # Azure batch synthesis: create a job
+            path = urlsplit(self.path).path
+            provider = fakes.providers["azure"]
+            if not path.startswith("/azure/texttospeech/batchsyntheses/"):
+                return self.reply(404, {"message": "no such path"})
+            self.azure_batch_create(provider, path.rsplit("/", 1)[-1], self.body())
+
+        def do_DELETE(self) -> None:
+            job = fakes.providers["azure"].batches.get(urlsplit(self.path).path.rsplit("/", 1)[-1])
+            if job is not None:
+                job["deleted"] = True
+            self.reply(204, b"")
 
         def do_POST(self) -> None:
             name = urlsplit(self.path).path.split("/")[1]
@@ -281,6 +300,58 @@ def _handler(fakes: FakeProviders) -> type[BaseHTTPRequestHandler]:
                 return self.reply(400, b"", "text/plain")
             rate = prosody.get("rate", "+0%") if prosody is not None else "+0%"
             self.reply(200, audio_for(text, speed=1 + int(rate.rstrip("%")) / 100), "audio/x-wav")
+
+        def azure_texts(self, ssml: str) -> tuple[str, str | None, str | None]:
+            ns = "{http://www.w3.org/2001/10/synthesis}"
+            voice = ET.fromstring(ssml).find(f"{ns}voice")
+            prosody = voice.find(f"{ns}prosody")
+            return "".join(prosody.itertext()), voice.get("name"), prosody.get("rate")
+
+        def azure_batch_create(self, provider: Provider, job: str, raw: bytes) -> None:
+            if self.headers.get("Ocp-Apim-Subscription-Key") != KEY or provider.mode == "bad_key":
+                return self.reply(401, {"error": {"code": "401", "message": "Access denied due to invalid subscription key."}})  # fmt: skip
+            if provider.mode == "quota":
+                return self.reply(429, {"error": {"code": "TooManyRequests", "message": "Too many requests"}})  # fmt: skip
+            body = json.loads(raw)
+            if body.get("inputKind") != "SSML" or not body.get("properties", {}).get("concatenateResult"):  # fmt: skip
+                return self.reply(400, {"error": {"code": "InvalidRequest", "message": "bad job"}})
+            pieces = []
+            for item in body["inputs"]:
+                text, voice, rate = self.azure_texts(item["content"])
+                self.record(provider, text=text, voice=voice, speed=rate, format="batch")
+                speed = 1 + int((rate or "+0%").rstrip("%")) / 100
+                with wave.open(io.BytesIO(audio_for(text, speed=speed))) as piece:
+                    pieces.append(piece.readframes(piece.getnframes()))
+            buf = io.BytesIO()
+            with wave.open(buf, "wb") as out:  # concatenateResult: one file
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(24000)
+                out.writeframes(b"".join(pieces))
+            provider.batches[job] = {"wav": buf.getvalue(), "polls": provider.polls_before_ready, "deleted": False}  # fmt: skip
+            self.reply(201, {"id": job, "status": "NotStarted", "inputKind": "SSML"})
+
+        def azure_batch_state(self, provider: Provider, job: str) -> None:
+            provider.polls += 1
+            state = provider.batches.get(job)
+            if state is None:
+                return self.reply(404, {"error": {"code": "NotFound", "message": "no such job"}})
+            if provider.mode == "batch_fails":
+                return self.reply(200, {"id": job, "status": "Failed"})
+            if provider.mode == "never_ready" or state["polls"] > 0:
+                state["polls"] -= 1
+                return self.reply(200, {"id": job, "status": "Running"})
+            result = f"{fakes.base}/azure/results/{job}.zip?sv=2024&sig=sas"
+            self.reply(200, {"id": job, "status": "Succeeded", "outputs": {"result": result}})
+
+        def azure_batch_result(self, provider: Provider, job: str) -> None:
+            if self.headers.get("Ocp-Apim-Subscription-Key"):  # a SAS address wants no key
+                return self.reply(400, b"key sent to storage", "text/plain")
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w") as bundle:
+                bundle.writestr("0001.wav", provider.batches[job]["wav"])
+                bundle.writestr("summary.json", json.dumps({"jobID": job, "status": "Succeeded"}))
+            self.reply(200, buf.getvalue(), "application/zip")
 
         def azure_voices(self, provider: Provider) -> None:
             if self.headers.get("Ocp-Apim-Subscription-Key") != KEY or provider.mode == "bad_key":
