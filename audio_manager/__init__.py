@@ -90,16 +90,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def init_production(app: Flask) -> None:
     """Storage, audio profiles and speech engines, built once per app from its settings."""
     from .lru import SizedLRU
-    from .production.engines.registry import EngineRegistry
     from .services import data_versions
     from .services.accounts import token_auth
     from .services.audio.assets import build_profiles, build_storage
 
     app.extensions["audio_manager.storage"] = build_storage(app)
     app.extensions["audio_manager.profiles"] = build_profiles(app)
-    app.extensions["audio_manager.speech"] = EngineRegistry.default(
-        timeout=app.config["TTS_TIMEOUT_SECONDS"], max_chars=app.config["MAX_SCRIPT_CHARS"]
-    )
+    app.extensions["audio_manager.speech_registries"] = {}  # see services/speech/providers
     app.extensions["audio_manager.playlist_cache"] = SizedLRU(
         int(app.config["PLAYLIST_CACHE_MB"] * 1024 * 1024)
     )

@@ -68,6 +68,38 @@ def _default_phone_key() -> str:
     return _instance_secret("phone_hmac_key")
 
 
+def _default_speech_secret() -> str:
+    return _instance_secret("speech_keys_secret")
+
+
+# Contracted speech engines: (setting prefix, name). Each has a key and an endpoint override.
+SPEECH_PROVIDERS = (
+    ("FPT_TTS", "FPT.AI"),
+    ("VIETTEL_TTS", "Viettel AI"),
+    ("ZALO_TTS", "Zalo AI"),
+    ("GOOGLE_TTS", "Google Cloud Text-to-Speech"),
+    ("AZURE_SPEECH", "Microsoft Azure AI Speech"),
+)
+
+
+def _speech_settings() -> tuple[Setting, ...]:
+    out = []
+    for env, name in SPEECH_PROVIDERS:
+        out.append(
+            Setting(
+                f"{env}_KEY", f"{env}_KEY", str, lambda: "",
+                f"{name} key; an admin may set it on the Speech engines page instead.",
+            )
+        )  # fmt: skip
+        out.append(
+            Setting(
+                f"{env}_URL", f"{env}_URL", str, lambda: "",
+                f"{name} endpoint, to go through a proxy; empty for the provider's own.",
+            )
+        )  # fmt: skip
+    return tuple(out)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
@@ -276,6 +308,29 @@ SETTINGS: tuple[Setting, ...] = (
         _default_phone_key,
         "Key of the HMAC that stands for each phone number (never stored in clear); default a "
         "random key kept in instance/phone_hmac_key. Keep it: a new key counts old phones anew.",
+    ),
+    *_speech_settings(),
+    Setting(
+        "AZURE_SPEECH_REGION",
+        "AZURE_SPEECH_REGION",
+        str,
+        lambda: "",
+        "Region of the Azure Speech resource (e.g. southeastasia).",
+    ),
+    Setting(
+        "SPEECH_KEYS_SECRET",
+        "SPEECH_KEYS_SECRET",
+        str,
+        _default_speech_secret,
+        "Encrypts the speech engine keys admins save; default a random key kept in "
+        "instance/speech_keys_secret. Keep it: with another one, saved keys must be set again.",
+    ),
+    Setting(
+        "TTS_JOB_TIMEOUT_SECONDS",
+        "TTS_JOB_TIMEOUT_SECONDS",
+        float,
+        lambda: 120.0,
+        "How long to wait for audio an engine makes asynchronously (FPT.AI, Zalo AI), in seconds.",
     ),
     Setting(
         "INSTALL_IMPORT_MAX_BYTES",

@@ -65,7 +65,7 @@ def test_trilingual_message_from_draft_to_approval(
     editor.wait_for_url("**/edit")
 
     generate(editor, "kinh", SCRIPTS["kinh"], "espeak:vi-vn-x-south")
-    generate(editor, "hoa", SCRIPTS["hoa"], "espeak:cmn")
+    generate(editor, "hoa", SCRIPTS["hoa"], "espeak:yue")
     khmer = editor.locator("#lang-khmer")
     khmer.locator("input[type=file]").set_input_files(str(recording))
     khmer.locator("button.upload-button").click()
@@ -93,7 +93,7 @@ def test_trilingual_message_from_draft_to_approval(
 
     editor.goto(editor.url.split("#")[0])
     assert "Thiếu số tổng đài" in editor.locator("#lang-hoa .rejection").inner_text()
-    generate(editor, "hoa", SCRIPTS["hoa_fixed"], "espeak:cmn")
+    generate(editor, "hoa", SCRIPTS["hoa_fixed"], "espeak:yue")
     submit(editor, "hoa")
 
     approver.goto("/approvals")

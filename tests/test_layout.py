@@ -40,7 +40,9 @@ LAYERS = {
 TOP = 4  # everything else: web, api, cli, access, auth, errors, templating, demo, __init__
 
 SERVICE_KERNEL = {"context", "errors", "audit", "data_versions", "tables"}
-SERVICE_ORDER = ["accounts", "areas", "audio", "messages", "broadcast", "reports", "ringback"]
+SERVICE_ORDER = [
+    "accounts", "areas", "audio", "speech", "messages", "broadcast", "reports", "ringback",
+]  # fmt: skip
 
 # Deliberate upward imports, each with its reason.
 ALLOWED_UP = {

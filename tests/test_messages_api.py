@@ -28,7 +28,7 @@ def api(app_ctx, tree, client, token_for):
 
 
 def speech(api, message_id: int, language: str = "kinh", text: str = "Xin chào bà con."):
-    voice = {"kinh": "vi-vn-x-south", "hoa": "cmn"}[language]
+    voice = {"kinh": "vi-vn-x-south", "hoa": "yue"}[language]
     response = api(
         "editor",
         "POST",

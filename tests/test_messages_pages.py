@@ -122,7 +122,7 @@ def test_edit_page_generates_and_uploads_per_language(app_ctx, login_as, tmp_pat
         {
             "language": "hoa",
             "hoa-script": "乡亲们好。",
-            "hoa-voice": "espeak:cmn",
+            "hoa-voice": "espeak:yue",
             "hoa-speed": "1.0",
             "action": "generate",
         },

@@ -112,10 +112,11 @@ def test_online_speech_through_google(producer, tmp_path) -> None:
 @responses.activate
 def test_falls_back_to_offline_voice_when_google_is_unreachable(producer) -> None:
     responses.add(responses.POST, GOOGLE, body=requests.exceptions.ConnectionError("offline"))
-    response = post_speech(producer, language="hoa", text="如有疑问，请拨打热线。")
+    response = post_speech(producer, language="hoa", text="如有疑问，请拨打热线。", voice="yue")
     assert response.status_code == 202, response.json
     assert response.json["version"]["engine"] == "espeak"
-    assert response.json["version"]["voice"] == "cmn"
+    assert response.json["version"]["voice"] == "yue"  # Cantonese online -> Cantonese offline
+    assert response.json["version"]["fallback_from"] == "gtts"
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "version.create"))
     assert event.detail["fallback_from"] == "gtts"
 

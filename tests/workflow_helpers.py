@@ -20,7 +20,7 @@ def speech_version(
     editor: User, message: Any, language: str = "kinh", text: str = "Xin chào bà con."
 ) -> Version:
     stock.install_generated(Actor.system())
-    voice = {"kinh": "vi-vn-x-south", "hoa": "cmn"}.get(language)
+    voice = {"kinh": "vi-vn-x-south", "hoa": "yue"}.get(language)
     version, job = versions.create_from_speech(
         actor(editor), message, language, text, engine="espeak", voice=voice
     )

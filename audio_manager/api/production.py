@@ -26,21 +26,41 @@ PRODUCERS = (Role.EDITOR, Role.ADMIN)
 READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.VIEWER, Role.OPERATOR)
 
 
+ENGINE_HELP = (
+    "fpt, viettel, zalo, google, azure (contracted, need a key), gtts (free, unofficial) or "
+    "espeak (offline); omitted: the language's default voice, then its order of preference. "
+    "GET /api/v1/speech/engines lists them with their voices."
+)
+SPEED_HELP = "1.0 is normal; omitted: the language's default speed"
+
+
 class SpeechRequest(ma.Schema):
     language = ma.fields.String(required=True, metadata={"description": "kinh, hoa or khmer"})
-    text = ma.fields.String(required=True)
-    engine = ma.fields.String(load_default=None, metadata={"description": "gtts or espeak"})
-    voice = ma.fields.String(
-        load_default=None, metadata={"description": "e.g. vi, zh-CN, yue, km, vi-vn-x-south, cmn"}
+    text = ma.fields.String(
+        required=True, metadata={"description": "The script; it is normalised before speaking"}
     )
-    speed = ma.fields.Float(load_default=1.0, validate=ma.validate.Range(0.5, 2.0))
+    engine = ma.fields.String(load_default=None, metadata={"description": ENGINE_HELP})
+    voice = ma.fields.String(
+        load_default=None, metadata={"description": "e.g. banmai, vi-VN-HoaiMyNeural, yue, km"}
+    )
+    speed = ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(0.5, 2.0),
+        metadata={"description": SPEED_HELP},
+    )
 
 
 class SpeechEdit(ma.Schema):
     text = ma.fields.String(required=True)
-    engine = ma.fields.String(load_default=None)
+    engine = ma.fields.String(load_default=None, metadata={"description": ENGINE_HELP})
     voice = ma.fields.String(load_default=None)
-    speed = ma.fields.Float(load_default=1.0, validate=ma.validate.Range(0.5, 2.0))
+    speed = ma.fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(0.5, 2.0),
+        metadata={"description": SPEED_HELP},
+    )
 
 
 class UploadRequest(ma.Schema):

@@ -51,6 +51,18 @@ class VersionSchema(ma.Schema):
     engine = ma.fields.String(allow_none=True)
     voice = ma.fields.String(allow_none=True)
     speed = ma.fields.Float(allow_none=True)
+    spoken_text = ma.fields.String(
+        allow_none=True, metadata={"description": "What the voice read: the normalised script"}
+    )
+    fallback_from = ma.fields.String(
+        allow_none=True, metadata={"description": "The engine tried first, when another spoke"}
+    )
+    fallback_reason = ma.fields.String(
+        allow_none=True, metadata={"description": "Why it was not used (its error code)"}
+    )
+    draft_only = ma.fields.Boolean(
+        metadata={"description": "Made with a voice not fit for broadcast: never submitted"}
+    )
     source_filename = ma.fields.String(allow_none=True)
     gap_seconds = ma.fields.Float(allow_none=True)
     parts = ma.fields.Function(lambda v: [p.part_version_id for p in v.parts])

@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from .broadcast import playlists_cli
     from .demo import demo_cli
     from .ringback import ringback_cli
+    from .speech import speech_cli
 
     for group in (
         users_cli,
@@ -22,5 +23,6 @@ def register(app: Flask) -> None:
         jobs_cli,
         playlists_cli,
         ringback_cli,
+        speech_cli,
     ):
         app.cli.add_command(group)

@@ -20,6 +20,7 @@ from .ringback import (
     RingbackRelease,
 )
 from .schedules import Schedule, ScheduleTarget
+from .speech import LexiconEntry, SpeechClip, SpeechLanguageSetting, SpeechProvider, SpeechUsage
 
 __all__ = [
     "ApiToken",
@@ -39,6 +40,7 @@ __all__ = [
     "InstallTarget",
     "JobStatus",
     "KeyFingerprint",
+    "LexiconEntry",
     "Message",
     "PlayCount",
     "PlayEvent",
@@ -51,6 +53,10 @@ __all__ = [
     "Schedule",
     "ScheduleTarget",
     "SourceKind",
+    "SpeechClip",
+    "SpeechLanguageSetting",
+    "SpeechProvider",
+    "SpeechUsage",
     "StockSound",
     "User",
     "UserArea",

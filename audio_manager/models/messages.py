@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -101,6 +101,13 @@ class Version(db.Model):
     engine: Mapped[str | None] = mapped_column(String(32))
     voice: Mapped[str | None] = mapped_column(String(32))
     speed: Mapped[float | None] = mapped_column(Float)
+    # What the voice read: the script after the normaliser (abbreviations, numbers, dates…).
+    spoken_text: Mapped[str | None] = mapped_column(Text)
+    # The engine tried first when another one made the speech, and why it was not used.
+    fallback_from: Mapped[str | None] = mapped_column(String(32))
+    fallback_reason: Mapped[str | None] = mapped_column(String(64))
+    # Made with a voice unfit for broadcast (offline Mandarin): never submitted for approval.
+    draft_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source_filename: Mapped[str | None] = mapped_column(String(255))
     # The original upload or the raw speech, kept as it came.
     source_asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"))

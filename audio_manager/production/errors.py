@@ -62,6 +62,12 @@ class UnknownVoiceError(ProductionError):
     code = "unknown_voice"
 
 
+class VoiceNotOfferedError(ProductionError):
+    """The voice exists but is not offered (offline Mandarin, unfit for broadcast)."""
+
+    code = "voice_not_offered"
+
+
 class NoVoiceError(ProductionError):
     """No usable voice for the language (e.g. Khmer offline): record or upload one instead."""
 
@@ -78,6 +84,26 @@ class EngineUnavailableError(ProductionError):
 class EngineTimeoutError(EngineUnavailableError):
     code = "tts_timeout"
     status = 504
+
+
+class EngineNotConfiguredError(EngineUnavailableError):
+    """The engine has no key: an admin sets it on the speech engines page."""
+
+    code = "engine_not_configured"
+
+
+class EngineRefusedError(EngineUnavailableError):
+    """The engine answered but refused the request (key rejected, text refused)."""
+
+    code = "engine_refused"
+    status = 502
+
+
+class QuotaExceededError(EngineRefusedError):
+    """The engine refused because the account's quota or rate limit is used up."""
+
+    code = "quota_exceeded"
+    status = 429
 
 
 class EngineError(ProductionError):

@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         ringback,
         schedules,
+        speech_admin,
     )
 
     for module in (
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
         admin_users,
         health,
         production,
+        speech_admin,
         messages,
         approvals,
         schedules,

@@ -34,6 +34,9 @@ from ..production.errors import ProductionError
 from ..services import audit
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.messages import messages, versions, workflow
+from ..services.speech import catalogue
+from ..services.speech import preferences as speech_preferences
+from ..services.speech.spoken import spoken_text
 from .forms import as_choices, error_text
 from .production import PRIORITIES
 
@@ -84,14 +87,8 @@ def utc_to_local(value: datetime | None) -> datetime | None:
 
 
 def voice_choices(language: str) -> list[tuple[str, str]]:
-    lang = languages.get(language)
-    choices = [("", str(_l("Automatic (online, else offline)")))]
-    if lang is None:
-        return choices
-    for choice in versions.speech().voice_choices(lang.bcp47):
-        where = _("online") if choice.online else _("offline")
-        choices.append((f"{choice.engine}:{choice.voice}", f"{choice.label} ({where})"))
-    return choices
+    automatic = ("", str(_l("Automatic (the language's default voice)")))
+    return [automatic, *catalogue.voice_choices(language)]
 
 
 @dataclass
@@ -102,15 +99,30 @@ class Panel:
     latest: Any
     voices: list[tuple[str, str]]
     script: str
+    spoken: str
+    speed: str
 
 
-def panels(message: Any) -> list[Panel]:
+def panels(message: Any, scripts: dict[str, str] | None = None) -> list[Panel]:
+    """Each language's column; ``scripts`` are typed ones to preview instead of the saved."""
     out = []
     for lang in languages.all_languages():
         variant = message.variant(lang.code)
         latest = variant.versions[-1] if variant and variant.versions else None
         script = latest.script_text if latest and latest.script_text else ""
-        out.append(Panel(lang, latest, voice_choices(lang.code), script))
+        script = (scripts or {}).get(lang.code, script)
+        default_speed = f"{speech_preferences.get(lang.code).default_speed:.2f}".rstrip("0")
+        speed = default_speed if default_speed in SPEEDS else "1.0"
+        out.append(
+            Panel(
+                lang,
+                latest,
+                voice_choices(lang.code),
+                script,
+                spoken_text(lang.code, script),
+                speed,
+            )
+        )
     return out
 
 
@@ -204,9 +216,17 @@ def edit(message_id: int) -> Any:
             return redirect(url_for("messages.edit", message_id=message.id))
     elif form.errors:
         status = 422
+    return _edit_page(message, form), status
+
+
+def _edit_page(message: Any, form: MessageForm, scripts: dict[str, str] | None = None) -> str:
     return render_template(
-        "messages/edit.html", message=message, form=form, panels=panels(message), speeds=SPEEDS
-    ), status
+        "messages/edit.html",
+        message=message,
+        form=form,
+        panels=panels(message, scripts),
+        speeds=SPEEDS,
+    )
 
 
 @bp.route("/<int:message_id>/versions", methods=["POST"])
@@ -218,6 +238,8 @@ def create_version(message_id: int) -> Any:
     language = form.get("language", "")
     back = url_for("messages.edit", message_id=message.id) + f"#lang-{language}"
     upload = request.files.get(f"{language}-recording")
+    if form.get("action") == "preview":  # without JavaScript: the page again, with the preview
+        return _preview_page(message, language, form.get(f"{language}-script", ""))
     actor = current_actor()
     try:
         if form.get("action") == "upload" or (upload is not None and upload.filename):
@@ -228,7 +250,7 @@ def create_version(message_id: int) -> Any:
             )
         else:
             engine, _sep, voice = form.get(f"{language}-voice", "").partition(":")
-            speed = form.get(f"{language}-speed", "1.0")
+            speed = form.get(f"{language}-speed", "")
             version, job = versions.create_from_speech(
                 actor,
                 message,
@@ -236,7 +258,7 @@ def create_version(message_id: int) -> Any:
                 form.get(f"{language}-script", ""),
                 engine=engine or None,
                 voice=voice or None,
-                speed=float(speed) if speed in SPEEDS else 1.0,
+                speed=float(speed) if speed in SPEEDS else None,
             )
     except (ServiceError, ProductionError) as error:
         refused = _refuse(error, 422)
@@ -255,6 +277,30 @@ def create_version(message_id: int) -> Any:
         ), 202
     flash(_("Version %(n)d created; the audio is being prepared.", n=version.number), "success")
     return redirect(back)
+
+
+def _preview_page(message: Any, language: str, script: str) -> Any:
+    form = MessageForm(obj=message)
+    form.valid_from.data = utc_to_local(message.valid_from)
+    form.valid_until.data = utc_to_local(message.valid_until)
+    form.revision.data = str(message.revision)
+    return _edit_page(message, form, {language: script})
+
+
+@bp.route("/<int:message_id>/listen/<language>")
+@roles(*EDITORS)
+def listen(message_id: int, language: str) -> Any:
+    """Without JavaScript: the chosen voice (else the language's first) reading its sample."""
+    messages.get(message_id)
+    choices = catalogue.voice_choices(language)
+    chosen = request.args.get(f"{language}-voice") or (choices[0][0] if choices else "")
+    engine, _sep, voice = chosen.partition(":")
+    if not voice:
+        flash(_("There is no voice for this language yet."), "error")
+        return redirect(url_for("messages.edit", message_id=message_id) + f"#lang-{language}")
+    return redirect(
+        url_for("api_speech.voice_sample", engine=engine, voice=voice, language=language)
+    )
 
 
 @bp.route("/<int:message_id>/panel/<language>")

@@ -19,10 +19,12 @@ from ..auth import current_actor
 from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import RenderJob, Role
+from ..production.engines import ALL_ENGINES
 from ..production.errors import ProductionError
 from ..services.audio import rendering, stock
 from ..services.errors import NotFound, ServiceError
 from ..services.messages import messages, versions
+from ..services.speech import labels as speech_labels
 from .forms import as_choices, flash_error
 
 bp = Blueprint("production", __name__)
@@ -35,9 +37,8 @@ PRIORITIES = [
     ("emergency", _l("Emergency")),
 ]
 ENGINES = [
-    ("", _l("Automatic (online, else offline)")),
-    ("gtts", "Google (online)"),
-    ("espeak", _l("eSpeak NG (offline)")),
+    ("", _l("Automatic (the language's default voice)")),
+    *((name, speech_labels.ENGINES[name]) for name in ALL_ENGINES),
 ]
 
 
@@ -105,7 +106,7 @@ def studio() -> Any:
                     form.language.data,
                     form.script.data or "",
                     engine=form.engine.data or None,
-                    speed=float(form.speed.data or 1.0),
+                    speed=float(form.speed.data) if form.speed.data else None,
                 )
         except (ServiceError, ProductionError) as error:
             _refuse(error)

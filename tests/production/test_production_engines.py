@@ -24,7 +24,6 @@ from audio_manager.production.engines import (
 )
 from audio_manager.production.errors import (
     EmptyScriptError,
-    EngineError,
     EngineTimeoutError,
     EngineUnavailableError,
     InvalidSpeedError,
@@ -34,6 +33,7 @@ from audio_manager.production.errors import (
     UnknownVoiceError,
     UnsupportedLanguageError,
     UnsupportedScriptError,
+    VoiceNotOfferedError,
 )
 from audio_manager.production.pcm import read_wav_bytes
 
@@ -84,7 +84,7 @@ def registry(timeout: float = 2.0) -> EngineRegistry:
 
 
 @pytest.mark.parametrize(
-    ("language", "key", "voice"), [("vi", "kinh", "vi-vn-x-south"), ("zh", "hoa", "cmn")]
+    ("language", "key", "voice"), [("vi", "kinh", "vi-vn-x-south"), ("zh", "hoa", "yue")]
 )
 def test_espeak_speaks_offline(
     language: str, key: str, voice: str, scripts: dict[str, str]
@@ -97,6 +97,20 @@ def test_espeak_speaks_offline(
     assert len(samples) / 22050 == pytest.approx(result.duration_s)
     assert 20 * np.log10(np.abs(samples).max()) > -20  # not silent
     assert result.fallback_from is None
+
+
+def test_offline_mandarin_is_for_drafts_only(scripts: dict[str, str]) -> None:
+    # Every syllable comes out on the same tone: never offered unless an admin allows drafts.
+    offline = EngineRegistry([EspeakEngine()])
+    assert "cmn" not in {c.voice for c in offline.voice_choices("zh")}
+    with pytest.raises(VoiceNotOfferedError):
+        offline.synthesize(scripts["hoa"], "zh", voice="cmn")
+    with pytest.raises(NoVoiceError):  # Mandarin asked for, none fit to give
+        offline.synthesize(scripts["hoa"], "zh-CN")
+    drafts = EngineRegistry([EspeakEngine()], allow_draft_voices=True)
+    result = drafts.synthesize(scripts["hoa"], "zh", voice="cmn")
+    assert (result.voice, result.broadcast) == ("cmn", False)
+    assert drafts.synthesize(scripts["kinh"], "vi").broadcast is True
 
 
 def test_espeak_cantonese_and_speed(scripts: dict[str, str]) -> None:
@@ -186,7 +200,8 @@ def test_language_tags() -> None:
     assert parse_language("km") == ("km", None)
     choices = registry().voice_choices("zh")
     assert [c.engine for c in choices][:1] == ["gtts"]
-    assert {"zh-CN", "zh-TW", "zh", "yue", "cmn"} <= {c.voice for c in choices}
+    assert {"zh-CN", "zh-TW", "zh", "yue"} <= {c.voice for c in choices}
+    assert "cmn" not in {c.voice for c in choices}  # offline Mandarin: drafts only, if allowed
     assert [c.voice for c in registry().voice_choices("km")] == ["km"]
 
 
@@ -239,19 +254,26 @@ def test_google_unreachable_falls_back_to_espeak(
 def test_fallback_keeps_the_variety(scripts: dict[str, str]) -> None:
     responses.add(responses.POST, GOOGLE, body=requests.exceptions.ConnectionError())
     reg = registry()
-    assert reg.synthesize(scripts["hoa"], "zh", voice="zh-TW").voice == "cmn"
     assert reg.synthesize(scripts["hoa"], "zh", voice="yue").voice == "yue"
     assert reg.synthesize(scripts["hoa"], "yue").voice == "yue"
+    with pytest.raises(EngineUnavailableError):  # no offline Mandarin fit for broadcast
+        reg.synthesize(scripts["hoa"], "zh", voice="zh-TW")
+    drafts = EngineRegistry([GTTSEngine(timeout=2), EspeakEngine()], allow_draft_voices=True)
+    assert drafts.synthesize(scripts["hoa"], "zh", voice="zh-TW").voice == "cmn"
 
 
 @responses.activate
-def test_google_server_errors_fall_back_but_refusals_do_not(scripts: dict[str, str]) -> None:
+def test_google_server_errors_and_refusals_fall_back(scripts: dict[str, str]) -> None:
     responses.add(responses.POST, GOOGLE, status=503)
     assert registry().synthesize(scripts["kinh"], "vi").engine == "espeak"
     responses.replace(responses.POST, GOOGLE, status=400)
-    with pytest.raises(EngineError) as caught:
-        registry().synthesize(scripts["kinh"], "vi")
-    assert caught.value.code == "engine_failed"
+    refused = registry().synthesize(scripts["kinh"], "vi")
+    assert (refused.engine, refused.fallback_reason) == ("espeak", "engine_refused")
+    responses.replace(responses.POST, GOOGLE, status=429)
+    assert registry().synthesize(scripts["kinh"], "vi").fallback_reason == "quota_exceeded"
+    with pytest.raises(EngineUnavailableError) as caught:
+        registry().synthesize(scripts["kinh"], "vi", engine="gtts", allow_fallback=False)
+    assert caught.value.code == "quota_exceeded"
 
 
 @responses.activate
@@ -277,8 +299,9 @@ def test_khmer_when_google_is_unreachable(scripts: dict[str, str]) -> None:
 @responses.activate
 def test_google_answer_without_audio(scripts: dict[str, str]) -> None:
     responses.add(responses.POST, GOOGLE, body=')]}\'\n\n[["wrb.fr","jQ1olc",null]]\n')
-    with pytest.raises(EngineError):
+    with pytest.raises(NoVoiceError) as caught:
         registry().synthesize(scripts["khmer"], "km")
+    assert caught.value.details["cause"] == "engine_failed"
 
 
 def test_no_network_is_ever_used() -> None:

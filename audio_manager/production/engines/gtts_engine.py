@@ -1,4 +1,8 @@
-"""Google Translate's text-to-speech through gTTS (online).
+"""Google Translate's text-to-speech through gTTS (online, free, unofficial).
+
+gTTS calls an unofficial Google Translate endpoint with no service agreement and no quota: it
+may stop working or be blocked at any time. It stays as a free fallback; offices that contract
+speech use the official Google Cloud Text-to-Speech engine instead.
 
 gTTS only knows "normal" and "slow"; other speeds are made with ffmpeg's ``atempo`` on the
 normal reading, which keeps the pitch. Network failures and timeouts become
@@ -10,8 +14,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from ..errors import EngineError, EngineTimeoutError, EngineUnavailableError
-from .base import HAN, KHMER, LATIN, Engine, SpeechAudio, Voice
+from ..errors import (
+    EngineError,
+    EngineRefusedError,
+    EngineTimeoutError,
+    EngineUnavailableError,
+    QuotaExceededError,
+)
+from .base import HAN, KHMER, LATIN, ClipCache, Engine, SpeechAudio, Voice
 
 if TYPE_CHECKING:
     import requests
@@ -23,19 +33,20 @@ DEFAULT_TIMEOUT_S = 15.0
 OUTPUT_RATE = 24000
 
 VOICES = (
-    Voice("vi", "vi", "vi", "Vietnamese (Google)", frozenset({LATIN})),
-    Voice("zh-CN", "zh", "cmn", "Mandarin, simplified (Google)", frozenset({HAN, LATIN})),
-    Voice("zh-TW", "zh", "cmn", "Mandarin, Taiwan (Google)", frozenset({HAN, LATIN})),
-    Voice("zh", "zh", "cmn", "Mandarin (Google)", frozenset({HAN, LATIN})),
-    Voice("yue", "zh", "yue", "Cantonese (Google)", frozenset({HAN, LATIN})),
-    Voice("km", "km", "km", "Khmer (Google)", frozenset({KHMER, LATIN})),
+    Voice("vi", "vi", "vi", "Vietnamese", frozenset({LATIN}), locale="vi"),
+    Voice("zh-CN", "zh", "cmn", "Mandarin, simplified", frozenset({HAN, LATIN}), locale="zh-CN"),
+    Voice("zh-TW", "zh", "cmn", "Mandarin, Taiwan", frozenset({HAN, LATIN}), locale="zh-TW"),
+    Voice("zh", "zh", "cmn", "Mandarin", frozenset({HAN, LATIN}), locale="zh"),
+    Voice("yue", "zh", "yue", "Cantonese", frozenset({HAN, LATIN}), locale="yue"),
+    Voice("km", "km", "km", "Khmer", frozenset({KHMER, LATIN}), locale="km"),
 )
 
 
 class GTTSEngine(Engine):
     name = "gtts"
-    label = "Google (online)"
+    label = "Google Translate voice (free, unofficial)"
     online = True
+    kind = "unofficial"
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT_S, tld: str = "com") -> None:
         self.timeout = timeout
@@ -44,7 +55,9 @@ class GTTSEngine(Engine):
     def voices(self) -> tuple[Voice, ...]:
         return VOICES
 
-    def synthesize(self, text: str, voice: Voice, speed: float = 1.0) -> SpeechAudio:
+    def synthesize(
+        self, text: str, voice: Voice, speed: float = 1.0, *, cache: ClipCache | None = None
+    ) -> SpeechAudio:
         mp3 = self._fetch(text, voice)
         return _decode_mp3(mp3, speed)
 
@@ -82,7 +95,11 @@ class GTTSEngine(Engine):
         if isinstance(cause, requests.exceptions.ConnectionError):
             return EngineUnavailableError("Google speech cannot be reached (no connection).")
         status = response.status_code if response is not None else None
-        if status is not None and (status >= 500 or status == 429):
+        if status == 429:
+            return QuotaExceededError(
+                "Google speech refused: too many requests (HTTP 429).", details={"status": status}
+            )
+        if status is not None and status >= 500:
             return EngineUnavailableError(
                 f"Google speech is unavailable (HTTP {status}).", details={"status": status}
             )
@@ -90,7 +107,7 @@ class GTTSEngine(Engine):
             return EngineUnavailableError("Google speech cannot be reached.")
         if status == 200:
             return EngineError("Google answered without audio for this text.")
-        return EngineError(
+        return EngineRefusedError(
             f"Google speech refused the request (HTTP {status}).", details={"status": status}
         )
 

@@ -1,9 +1,11 @@
 """The engine registry: which engines exist, which voice speaks what, and fallbacks.
 
-``synthesize`` walks a per-language order of preference (Google first, then the offline
-voice). When an engine cannot be reached (no connection, timeout, HTTP 5xx) the next one with
-a voice for the language is tried; Khmer has no offline voice, so the editor is told to record
-or upload one.
+``synthesize`` walks a per-language order of preference (the contracted engines an office has
+keys for, then the free unofficial Google voice, then the offline voice). When an engine times
+out, cannot be reached, refuses (key rejected, quota used up) or sends unusable audio, the next
+one with an equivalent voice (same variety; same gender and accent where it has one) is tried
+and the result says so. Khmer has no offline voice, so the editor is told to record or upload
+one. Voices not fit for broadcast (offline Mandarin) are offered only when allowed, for drafts.
 """
 
 from __future__ import annotations
@@ -13,22 +15,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import (
+    EngineError,
     EngineUnavailableError,
     InvalidSpeedError,
     NoVoiceError,
     UnknownEngineError,
     UnknownVoiceError,
     UnsupportedLanguageError,
+    VoiceNotOfferedError,
 )
-from .base import Engine, Voice
+from . import health
+from .base import ClipCache, Engine, Voice
 from .espeak import EspeakEngine
 from .gtts_engine import GTTSEngine
 from .scripts import MAX_CHARS, check_readable, clean_text
 
+ALL_ENGINES = ("fpt", "viettel", "zalo", "google", "azure", "gtts", "espeak")
 DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
-    "vi": ("gtts", "espeak"),
-    "zh": ("gtts", "espeak"),
-    "km": ("gtts", "espeak"),
+    "vi": ("fpt", "viettel", "zalo", "google", "azure", "gtts", "espeak"),
+    "zh": ("azure", "google", "gtts", "espeak"),
+    "km": ("azure", "google", "gtts"),
 }
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 
@@ -68,8 +74,12 @@ class SpeechResult:
     wav: bytes
     sample_rate: int
     duration_s: float
-    fallback_from: str | None = None  # engine tried first that could not be reached
-    fallback_reason: str | None = None  # its error code ("engine_unavailable", "tts_timeout")
+    fallback_from: str | None = None  # engine tried first that could not be used
+    fallback_reason: str | None = None  # its error code ("engine_unavailable", "quota_exceeded")
+    parts: int = 1
+    cached_parts: int = 0
+    sent_chars: int = 0
+    broadcast: bool = True  # False: a draft-only voice made it
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,8 @@ class VoiceChoice:
     voice: str
     label: str
     online: bool
+    item: Voice | None = None
+    engine_label: str = ""
 
 
 class EngineRegistry:
@@ -89,12 +101,14 @@ class EngineRegistry:
         preferences: Mapping[str, Sequence[str]] | None = None,
         *,
         max_chars: int = MAX_CHARS,
+        allow_draft_voices: bool = False,
     ) -> None:
         self.engines: dict[str, Engine] = {e.name: e for e in engines}
         merged = dict(DEFAULT_PREFERENCES)
         merged.update({k: tuple(v) for k, v in (preferences or {}).items()})
         self.preferences = merged
         self.max_chars = max_chars
+        self.allow_draft_voices = allow_draft_voices
 
     @classmethod
     def default(
@@ -120,18 +134,31 @@ class EngineRegistry:
         found = {v.language for e in self.engines.values() for v in e.voices()}
         return sorted(found | set(self.preferences))
 
+    def offered(self, voice: Voice) -> bool:
+        return voice.broadcast or self.allow_draft_voices
+
     def order(self, language: str) -> list[str]:
-        preferred = [n for n in self.preferences.get(language, ()) if n in self.engines]
-        return preferred + [n for n in self.engines if n not in preferred]
+        """The engines tried for ``language``, in order: the preferred ones that are set up;
+        with no preference set, every engine that is set up."""
+        listed = self.preferences.get(language) or tuple(self.engines)
+        return [n for n in listed if n in self.engines and self.engines[n].configured()]
 
     def voice_choices(self, language: str) -> list[VoiceChoice]:
-        """Every voice for ``language`` (a BCP-47 tag), best engine first: for forms."""
+        """Every voice offered for ``language`` (a BCP-47 tag), best engine first: for forms."""
         lang, _ = parse_language(language)
+        names = self.order(lang)
+        names += [n for n, e in self.engines.items() if n not in names and e.configured()]
         return [
-            VoiceChoice(name, v.id, v.label, self.engines[name].online)
-            for name in self.order(lang)
-            for v in self.engines[name].voices_for(lang)
+            VoiceChoice(name, v.id, v.label, e.online, v, e.label)
+            for name in names
+            for e in (self.engines[name],)
+            for v in e.voices_for(lang)
+            if self.offered(v)
         ]
+
+    def find_voice(self, engine: str, voice_id: str) -> Voice | None:
+        found = self.engines.get(engine)
+        return found.voice(voice_id) if found else None
 
     def _find_voice(self, voice_id: str) -> Voice | None:
         for engine in self.engines.values():
@@ -145,10 +172,14 @@ class EngineRegistry:
     ) -> Voice | None:
         if requested is not None:
             own = engine.voice(requested.id)
-            if own is not None:
-                return own
+            if own is not None and own.language == requested.language:
+                return own if self.offered(own) else None
             variety = requested.variety
-        candidates = engine.voices_for(language, variety)
+        candidates = [v for v in engine.voices_for(language, variety) if self.offered(v)]
+        if requested is not None:  # the closest equivalent: same gender, then same accent
+            candidates.sort(
+                key=lambda v: (v.gender != requested.gender, v.accent != requested.accent)
+            )
         return candidates[0] if candidates else None
 
     # --- synthesis --------------------------------------------------------------------------
@@ -162,13 +193,14 @@ class EngineRegistry:
         speed: float = 1.0,
         *,
         allow_fallback: bool = True,
+        cache: ClipCache | None = None,
     ) -> SpeechResult:
         """Speak ``text`` in ``language`` (BCP-47: ``vi``, ``zh``, ``zh-CN``, ``yue``, ``km``).
 
-        ``engine``/``voice`` pick the first engine and voice to try; when that engine cannot
-        be reached and ``allow_fallback`` is true, the others follow in order of preference
-        with the equivalent voice. Validation errors (empty, too long, wrong script, unknown
-        voice) are raised before anything is tried.
+        ``engine``/``voice`` pick the first engine and voice to try; when that engine cannot be
+        used and ``allow_fallback`` is true, the others follow in order of preference with the
+        equivalent voice. Validation errors (empty, too long, wrong script, unknown voice) are
+        raised before anything is tried. Paid engines look each request up in ``cache``.
         """
         lang, variety = parse_language(language)
         if lang not in self.languages():
@@ -181,30 +213,45 @@ class EngineRegistry:
                 details={"min": MIN_SPEED, "max": MAX_SPEED},
             )
         cleaned = clean_text(text, self.max_chars)
-        requested = self._requested_voice(voice, lang)
+        requested = self._requested_voice(engine, voice, lang)
         names = self.order(lang)
         if engine is not None:
             self.engine(engine)
             names = [engine] + ([n for n in names if n != engine] if allow_fallback else [])
         plan: list[tuple[Engine, Voice]] = []
+        anchor = requested  # later engines take the voice most like the first one planned
         for name in names:
-            candidate = self._pick_voice(self.engines[name], lang, variety, requested)
+            candidate = self._pick_voice(self.engines[name], lang, variety, anchor)
             if candidate is not None:
                 plan.append((self.engines[name], candidate))
+                anchor = anchor or candidate
         if not plan or (engine is not None and plan[0][0].name != engine):
             offline_only = all(not self.engines[n].online for n in names)
             raise self._no_voice(lang, engine, None, offline_only=offline_only)
         for _, candidate in plan:
             check_readable(cleaned, candidate)
-        first_failure: EngineUnavailableError | None = None
+        return self._run(plan, cleaned, lang, speed, allow_fallback, cache)
+
+    def _run(
+        self,
+        plan: list[tuple[Engine, Voice]],
+        text: str,
+        lang: str,
+        speed: float,
+        allow_fallback: bool,
+        cache: ClipCache | None,
+    ) -> SpeechResult:
+        first_failure: EngineUnavailableError | EngineError | None = None
         for chosen, candidate in plan:
             try:
-                audio = chosen.synthesize(cleaned, candidate, speed)
-            except EngineUnavailableError as exc:
+                audio = chosen.synthesize(text, candidate, speed, cache=cache)
+            except (EngineUnavailableError, EngineError) as exc:
+                health.record(chosen.name, exc.code)
                 first_failure = first_failure or exc
                 if not allow_fallback:
                     raise
                 continue
+            health.record(chosen.name)
             return SpeechResult(
                 engine=chosen.name,
                 voice=candidate.id,
@@ -215,6 +262,10 @@ class EngineRegistry:
                 duration_s=audio.duration_s,
                 fallback_from=plan[0][0].name if chosen is not plan[0][0] else None,
                 fallback_reason=first_failure.code if first_failure else None,
+                parts=audio.parts,
+                cached_parts=audio.cached_parts,
+                sent_chars=audio.sent_chars,
+                broadcast=candidate.broadcast,
             )
         assert first_failure is not None
         if all(e.online for e, _ in plan) and not any(
@@ -223,10 +274,10 @@ class EngineRegistry:
             raise self._no_voice(lang, None, first_failure)
         raise first_failure
 
-    def _requested_voice(self, voice: str | None, lang: str) -> Voice | None:
+    def _requested_voice(self, engine: str | None, voice: str | None, lang: str) -> Voice | None:
         if not voice:
             return None
-        found = self._find_voice(voice)
+        found = (self.find_voice(engine, voice) if engine else None) or self._find_voice(voice)
         if found is None:
             raise UnknownVoiceError(f"Unknown voice {voice!r}.", details={"voice": voice})
         if found.language != lang:
@@ -234,13 +285,18 @@ class EngineRegistry:
                 f"The voice {voice!r} does not speak {LANGUAGE_NAMES.get(lang, lang)}.",
                 details={"voice": voice, "language": lang},
             )
+        if not self.offered(found):
+            raise VoiceNotOfferedError(
+                f"The voice {voice!r} is not offered: it is not fit for broadcast.",
+                details={"voice": voice},
+            )
         return found
 
     def _no_voice(
         self,
         lang: str,
         engine: str | None,
-        cause: EngineUnavailableError | None,
+        cause: EngineUnavailableError | EngineError | None,
         *,
         offline_only: bool = False,
     ) -> NoVoiceError:

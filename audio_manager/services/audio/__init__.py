@@ -1,2 +1,3 @@
-"""Audio as stored assets: storage and profiles, render jobs' work, stock sounds, error texts.
+"""Stored audio: content-addressed assets and the storage and profiles behind them, render jobs'
+work, stock sounds, and the translated messages of production errors.
 May import: the services kernel, ``accounts``, ``areas``, models, ``production``, ``storage``."""

@@ -15,10 +15,22 @@ MESSAGES = {
     "unknown_engine": _l("Unknown speech engine."),
     "unknown_voice": _l("Unknown voice for this language."),
     "no_voice": _l(
-        "No voice can speak this language right now (Khmer needs the online engine). "
-        "Record or upload a voice instead."
+        "No voice can speak this language right now (there is no offline Khmer voice, and "
+        "offline Mandarin is not offered for broadcast). Record or upload a voice instead."
+    ),
+    "voice_not_offered": _l(
+        "This voice is not offered: it is not fit for broadcast (offline Mandarin)."
     ),
     "engine_unavailable": _l("The speech engine cannot be reached. Try again later."),
+    "engine_not_configured": _l(
+        "This speech engine has no key yet: an admin sets it on the Speech engines page."
+    ),
+    "engine_refused": _l(
+        "The speech engine refused the request (its key may be wrong or expired)."
+    ),
+    "quota_exceeded": _l(
+        "The speech engine's quota is used up for now. Another engine or later, please."
+    ),
     "tts_timeout": _l("The speech engine did not answer in time. Try again later."),
     "engine_failed": _l("The speech engine failed. Try again later."),
     "too_large": _l("The file is too large (at most %(mb)s MB)."),

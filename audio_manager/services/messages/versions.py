@@ -10,12 +10,11 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ... import languages
 from ...extensions import db
 from ...models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
 from .. import audit
@@ -23,26 +22,14 @@ from ..audio.assets import store_file
 from ..audio.rendering import new_job
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..speech import preferences, synthesis
 from . import messages
-
-if TYPE_CHECKING:
-    from ...production.engines.registry import EngineRegistry
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
 MAX_FILENAME = 255
 
 
-def speech() -> EngineRegistry:
-    return current_app.extensions["audio_manager.speech"]
-
-
-def _language(code: str) -> languages.Language:
-    language = languages.get(code)
-    if language is None:
-        raise ValidationFailed(
-            _l("Unknown language: %(codes)s", codes=code), code="unknown_language"
-        )
-    return language
+_language = preferences.language
 
 
 def new_version(actor: Actor, message: Message, language: str, **fields: object) -> Version:
@@ -81,28 +68,41 @@ def create_from_speech(
     *,
     engine: str | None = None,
     voice: str | None = None,
-    speed: float = 1.0,
+    speed: float | None = None,
 ) -> tuple[Version, RenderJob]:
-    """Synthesize now (the fallback to the offline voice happens here), render later."""
+    """Normalise and synthesize now (falling back to the next engine here), render later.
+    The version keeps the script, what the voice read, and which engine and voice made it."""
     lang = _language(language)
-    result = speech().synthesize(text, lang.bcp47, engine, voice, speed)
-    asset = _store_speech(result.wav)
+    speech = synthesis.speak(lang.code, text, engine=engine, voice=voice, speed=speed)
+    asset = _store_speech(speech.result.wav)
     version = new_version(
         actor,
         message,
         lang.code,
         source_kind=SourceKind.TTS,
         script_text=text.strip(),
-        engine=result.engine,
-        voice=result.voice,
-        speed=result.speed,
         source_asset=asset,
     )
+    _apply_speech(version, speech)
     job = new_job(version)
+    result = speech.result
     _audit_created(
-        actor, version, engine=result.engine, voice=result.voice, fallback_from=result.fallback_from
+        actor,
+        version,
+        engine=result.engine,
+        voice=result.voice,
+        fallback_from=result.fallback_from,
+        fallback_reason=result.fallback_reason,
     )
     return version, job
+
+
+def _apply_speech(version: Version, speech: synthesis.Speech) -> None:
+    result = speech.result
+    version.engine, version.voice, version.speed = result.engine, result.voice, result.speed
+    version.spoken_text = speech.spoken
+    version.fallback_from, version.fallback_reason = result.fallback_from, result.fallback_reason
+    version.draft_only = not result.broadcast
 
 
 def edit_draft(
@@ -112,7 +112,7 @@ def edit_draft(
     *,
     engine: str | None = None,
     voice: str | None = None,
-    speed: float = 1.0,
+    speed: float | None = None,
 ) -> tuple[Version, RenderJob]:
     """Re-speak a draft in place. Anything submitted is immutable: edit by making a new version."""
     if version.status != VersionStatus.DRAFT:
@@ -123,15 +123,10 @@ def edit_draft(
     if version.source_kind != SourceKind.TTS:
         raise Conflict(_l("Only a speech draft can be re-spoken."), code="not_speech")
     lang = _language(version.language)
-    result = speech().synthesize(text, lang.bcp47, engine, voice, speed)
-    asset = _store_speech(result.wav)
-    version.script_text, version.engine, version.voice, version.speed = (
-        text.strip(),
-        result.engine,
-        result.voice,
-        result.speed,
-    )
-    version.source_asset = asset
+    speech = synthesis.speak(lang.code, text, engine=engine, voice=voice, speed=speed)
+    version.source_asset = _store_speech(speech.result.wav)
+    version.script_text = text.strip()
+    _apply_speech(version, speech)
     version.revision += 1
     job = new_job(version)
     audit.record(

@@ -108,6 +108,14 @@ def check(user: User | None, version: Version, name: str) -> None:
                 _l("Nobody approves a version they made: another approver must review it."),
                 code="four_eyes",
             )
+    if name == "submit" and version.draft_only:
+        raise Conflict(
+            _l(
+                "This version was made with a voice that is not fit for broadcast (offline "
+                "Mandarin): generate it again with another voice, or record it."
+            ),
+            code="draft_only_voice",
+        )
     if name == "submit":
         job = version.latest_job
         if not version.renditions or (job is not None and job.status != JobStatus.DONE):

@@ -1,0 +1,66 @@
+"""The Vietnamese lexicon an installation starts with: the field's own abbreviations.
+
+Social insurance, health insurance and local government write these in every notice; read
+literally they come out as letters ("bê hát xê hát"). Admins edit the lexicon on its page;
+``migrations/versions/0012_speech.py`` inserts this list on a new database and "restore the
+defaults" on the page adds back any entry that was deleted.
+"""
+
+from __future__ import annotations
+
+VIETNAMESE: dict[str, str] = {
+    "BHXH": "bảo hiểm xã hội",
+    "BHYT": "bảo hiểm y tế",
+    "BHTN": "bảo hiểm thất nghiệp",
+    "BHXH VN": "bảo hiểm xã hội Việt Nam",
+    "BHXHVN": "bảo hiểm xã hội Việt Nam",
+    "BHXH TN": "bảo hiểm xã hội tự nguyện",
+    "BHTNLĐ-BNN": "bảo hiểm tai nạn lao động, bệnh nghề nghiệp",
+    "TNLĐ-BNN": "tai nạn lao động, bệnh nghề nghiệp",
+    "TNLĐ": "tai nạn lao động",
+    "BNN": "bệnh nghề nghiệp",
+    "UBND": "ủy ban nhân dân",
+    "HĐND": "hội đồng nhân dân",
+    "UBMTTQ": "ủy ban mặt trận tổ quốc",
+    "MTTQ": "mặt trận tổ quốc",
+    "NLĐ": "người lao động",
+    "CCVC": "công chức, viên chức",
+    "CBCCVC": "cán bộ, công chức, viên chức",
+    "CBCC": "cán bộ, công chức",
+    "ĐVSDLĐ": "đơn vị sử dụng lao động",
+    "LĐTBXH": "lao động, thương binh và xã hội",
+    "LĐ-TB&XH": "lao động, thương binh và xã hội",
+    "KCB": "khám chữa bệnh",
+    "CSSK": "chăm sóc sức khỏe",
+    "HGĐ": "hộ gia đình",
+    "HSSV": "học sinh, sinh viên",
+    "THPT": "trung học phổ thông",
+    "THCS": "trung học cơ sở",
+    "TTHC": "thủ tục hành chính",
+    "DVC": "dịch vụ công",
+    "CCCD": "căn cước công dân",
+    "CMND": "chứng minh nhân dân",
+    "SXKD": "sản xuất kinh doanh",
+    "DN": "doanh nghiệp",
+    "TNHH": "trách nhiệm hữu hạn",
+    "HTX": "hợp tác xã",
+    "QĐ": "quyết định",
+    "NĐ-CP": "nghị định của chính phủ",
+    "NĐ": "nghị định",
+    "BHXH-BHYT": "bảo hiểm xã hội, bảo hiểm y tế",
+    "TP.HCM": "thành phố Hồ Chí Minh",
+    "TP. HCM": "thành phố Hồ Chí Minh",
+    "TPHCM": "thành phố Hồ Chí Minh",
+    "HCM": "Hồ Chí Minh",
+    "TP.": "thành phố",
+    "TP": "thành phố",
+    "TX.": "thị xã",
+    "TW": "trung ương",
+    "VN": "Việt Nam",
+    "ĐT": "điện thoại",
+    "SĐT": "số điện thoại",
+    "STK": "số tài khoản",
+    "v.v.": "vân vân",
+    "ĐBSCL": "đồng bằng sông Cửu Long",
+    "VssID": "vê ét ét ai đi",
+}
