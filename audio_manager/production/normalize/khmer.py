@@ -65,7 +65,8 @@ def _date(written: str, context: str) -> str | None:
     day, month, year = (int(p) for p in re.split(r"[/.\-]", written))
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return None
-    lead = "" if context.rstrip().endswith("ថ្ងៃទី") else "ថ្ងៃទី"
+    before = context.rstrip()
+    lead = "" if before.endswith("ថ្ងៃទី") else "ទី" if before.endswith("ថ្ងៃ") else "ថ្ងៃទី"
     return f"{lead}{read_int(day)} ខែ{MONTHS[month - 1]} ឆ្នាំ{read_int(year)}"
 
 
