@@ -1,0 +1,127 @@
+"""Load clients: spawned processes with http.client, only towards 127.0.0.1, each bounded in
+time and count; measured in rounds against baselines of the same run."""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import http.client
+import multiprocessing
+import time
+from collections import Counter
+from typing import Any
+
+from .common import HOST, pct
+
+
+def load_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Send one request after another on one connection (reopened when the server closes it)
+    until ``end``; keep the latencies of requests started after ``measure`` that ended before
+    ``end``. Bounded by ``end`` and ``max_requests``."""
+    conn = http.client.HTTPConnection(spec["host"], spec["port"], timeout=60)
+    while time.time() < spec["start"]:
+        time.sleep(0.005)
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    errors = sent = 0
+    while sent < spec["max_requests"]:
+        began = time.time()
+        if began >= spec["end"]:
+            break
+        try:
+            conn.request(
+                spec["method"], spec["path"], body=spec.get("body"), headers=spec["headers"]
+            )
+            response = conn.getresponse()
+            response.read()
+            if response.will_close:
+                conn.close()
+        except (OSError, http.client.HTTPException):
+            errors += 1
+            conn.close()
+            time.sleep(0.01)
+            continue
+        ended = time.time()
+        sent += 1
+        if began >= spec["measure"] and ended <= spec["end"]:
+            latencies.append(ended - began)
+            statuses[response.status] += 1
+    conn.close()
+    return {"latencies": latencies, "statuses": dict(statuses), "errors": errors}
+
+
+def run_parallel(worker: Any, specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(len(specs), mp_context=context) as pool:
+        return list(pool.map(worker, specs))
+
+
+def measure(
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    clients: int,
+    warmup: float,
+    duration: float,
+) -> dict[str, Any]:
+    start = time.time() + 1.5  # let the spawned processes start
+    spec = {
+        "host": HOST,
+        "port": port,
+        "method": "GET",
+        "path": path,
+        "headers": headers,
+        "start": start,
+        "measure": start + warmup,
+        "end": start + warmup + duration,
+        "max_requests": 2_000_000,
+    }
+    results = run_parallel(load_worker, [spec] * clients)
+    latencies = [x for r in results for x in r["latencies"]]
+    statuses: Counter[int] = Counter()
+    for r in results:
+        statuses.update({int(k): v for k, v in r["statuses"].items()})
+    return {
+        "rps": len(latencies) / duration,
+        "p50_ms": pct(latencies, 0.50) * 1000,
+        "p99_ms": pct(latencies, 0.99) * 1000,
+        "count": len(latencies),
+        "statuses": dict(statuses),
+        "errors": sum(r["errors"] for r in results),
+    }
+
+
+def http_get(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def stream_zip(port: int, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=120)
+    received, tail = 0, b""
+    started = time.perf_counter()
+    error = None
+    status = 0
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        status = response.status
+        while chunk := response.read(1 << 20):
+            received += len(chunk)
+            tail = (tail + chunk)[-65_558:]
+    except (OSError, http.client.HTTPException) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    return {
+        "status": status,
+        "bytes": received,
+        "seconds": seconds,
+        "complete": b"PK\x05\x06" in tail,  # the end of central directory record arrived
+        "error": error,
+    }
