@@ -263,6 +263,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Memory each web process may use to keep built playlists (0 turns the cache off).",
     ),
     Setting(
+        "MEDIA_LINK_HOURS",
+        "MEDIA_LINK_HOURS",
+        int,
+        lambda: 48,
+        "How long the signed audio links in downloaded playlists, calendars and printable "
+        "pages stay valid, in hours (at least; they are renewed every 6 hours).",
+    ),
+    Setting(
         "PROFILES_FILE",
         "PROFILES_FILE",
         str,

@@ -1,0 +1,264 @@
+"""The reads a playlist is built from: a fixed number of statements, each an index range or key
+lookup, whatever the size of the area (no lazy loads, no per-row queries).
+
+Build order matters for validators: the scope versions of what a playlist is made of are read
+*before* the rows they cover (a change committed in between then shows in the body and moves
+the validator on the next poll; never the other way round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, literal, or_, select, union_all
+
+from ... import scheduling as sched
+from ...extensions import db
+from ...models import (
+    Area,
+    AreaLanguage,
+    Asset,
+    Message,
+    PlaylistScope,
+    Rendition,
+    Schedule,
+    ScheduleTarget,
+    Variant,
+    Version,
+    VersionStatus,
+)
+from ..areas.area_levels import Levels
+from .schedules import parse_times
+
+PROFILE = "loudspeaker"
+
+
+def province_scope(path: str) -> str:
+    """The scope of the top-level area (the province) an area's path starts with."""
+    return "p" + path.strip("/").split("/")[0]
+
+
+def message_scope(message_id: int) -> str:
+    return f"m{message_id}"
+
+
+def scope_versions(scopes: Iterable[str]) -> dict[str, int]:
+    """The current number of each scope (0 for a scope no change has created yet)."""
+    wanted = sorted(set(scopes))
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(PlaylistScope.scope, PlaylistScope.version).where(PlaylistScope.scope.in_(wanted))
+    )
+    found = {row.scope: row.version for row in rows}
+    return {scope: found.get(scope, 0) for scope in wanted}
+
+
+def hamlets_below(path: str) -> tuple[dict[int, sched.Hamlet], dict[int, str]]:
+    """The hamlets at or below the area with this path, with their ordered languages, and
+    their paths."""
+    leaf = Levels.from_config().leaf
+    rows = db.session.execute(
+        select(Area.id, Area.name, Area.path, AreaLanguage.language)
+        .outerjoin(AreaLanguage, AreaLanguage.area_id == Area.id)
+        .where(Area.level == leaf, Area.subtree(path))
+        .order_by(Area.path, AreaLanguage.position)
+    )
+    found: dict[int, tuple[str, str, list[str]]] = {}
+    for row in rows:
+        entry = found.setdefault(row.id, (row.name, row.path, []))
+        if row.language is not None:
+            entry[2].append(row.language)
+    hamlets = {}
+    for hamlet_id, (name, hamlet_path, codes) in found.items():
+        parents = [int(p) for p in hamlet_path.strip("/").split("/")][:-1]
+        hamlets[hamlet_id] = sched.Hamlet(
+            hamlet_id, name, parents[-1] if parents else None, tuple(codes)
+        )
+    return hamlets, {h: entry[1] for h, entry in found.items()}
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A schedule reaching the area, with its message's fields and when it last changed."""
+
+    input: sched.ScheduleInput
+    message: sched.MessageInput
+    revised_at: datetime
+
+
+def schedules_reaching(
+    path: str, hamlet_paths: dict[int, str], first: date, last: date
+) -> list[ScheduleRow]:
+    """Active schedules between two dates targeting the area with this path, an area below it
+    or one above it, limited to the hamlets in ``hamlet_paths`` (one statement)."""
+    ancestors = [int(p) for p in path.strip("/").split("/")]
+    target = db.aliased(Area)
+    touching = select(ScheduleTarget.schedule_id).where(
+        or_(
+            ScheduleTarget.area_id.in_(ancestors),
+            ScheduleTarget.area_id.in_(select(Area.id).where(Area.subtree(path))),
+        )
+    )
+    rows = db.session.execute(
+        select(
+            Schedule.id,
+            Schedule.message_id,
+            Schedule.rrule,
+            Schedule.start_date,
+            Schedule.end_date,
+            Schedule.times,
+            Schedule.pinned_version_id,
+            Schedule.updated_at,
+            Message.title,
+            Message.priority,
+            Message.valid_from,
+            Message.valid_until,
+            Message.retired_at,
+            Message.updated_at.label("message_updated_at"),
+            target.path.label("target_path"),
+        )
+        .join(Message, Message.id == Schedule.message_id)
+        .join(ScheduleTarget, ScheduleTarget.schedule_id == Schedule.id)
+        .join(target, target.id == ScheduleTarget.area_id)
+        .where(
+            Schedule.cancelled_at.is_(None),
+            Schedule.start_date <= last,
+            Schedule.end_date >= first,
+            Schedule.id.in_(touching),
+        )
+        .order_by(Schedule.id)
+    )
+    grouped: dict[int, tuple[object, list[str]]] = {}
+    for row in rows:
+        grouped.setdefault(row.id, (row, []))[1].append(row.target_path)
+    found = []
+    for row, targets in grouped.values():  # type: ignore[assignment]
+        reached = frozenset(
+            h for h, h_path in hamlet_paths.items() if any(h_path.startswith(t) for t in targets)
+        )
+        if not reached:
+            continue
+        recurrence = sched.from_rrule_text(
+            row.rrule, row.start_date, row.end_date, parse_times(row.times), check=False
+        )
+        found.append(
+            ScheduleRow(
+                sched.ScheduleInput(
+                    row.id,
+                    row.message_id,
+                    row.title,
+                    row.priority,
+                    recurrence,
+                    reached,
+                    row.pinned_version_id,
+                ),
+                sched.MessageInput(
+                    row.message_id,
+                    row.title,
+                    row.priority,
+                    row.valid_from,
+                    row.valid_until,
+                    row.retired_at is not None,
+                ),
+                max(row.updated_at, row.message_updated_at),
+            )
+        )
+    return found
+
+
+def message_inputs(message_ids: Sequence[int]) -> dict[int, sched.MessageInput]:
+    rows = db.session.execute(
+        select(
+            Message.id,
+            Message.title,
+            Message.priority,
+            Message.valid_from,
+            Message.valid_until,
+            Message.retired_at,
+        ).where(Message.id.in_(sorted(set(message_ids))))
+    )
+    return {
+        r.id: sched.MessageInput(
+            r.id, r.title, r.priority, r.valid_from, r.valid_until, r.retired_at is not None
+        )
+        for r in rows
+    }
+
+
+def playable_versions(
+    message_ids: Sequence[int], pinned_ids: Sequence[int]
+) -> tuple[dict[int, sched.VersionInput], dict[tuple[int, str], int], datetime | None]:
+    """The current version of every variant of these messages and the pinned versions, with
+    their loudspeaker rendition and its asset, in one statement: (approved versions by id,
+    current version id by (message, language), the latest decision among them)."""
+    if not message_ids and not pinned_ids:
+        return {}, {}, None
+    columns = (
+        Version.id,
+        Version.number,
+        Version.status,
+        Version.decided_at,
+        Variant.message_id,
+        Variant.language,
+        Rendition.id.label("rendition_id"),
+        Asset.sha256,
+        Asset.size,
+        Asset.duration,
+    )
+
+    def query(current: bool, condition: object) -> object:
+        return (
+            select(*columns, literal(current).label("is_current"))
+            .select_from(Version)
+            .join(Variant, Variant.id == Version.variant_id)
+            .outerjoin(
+                Rendition, and_(Rendition.version_id == Version.id, Rendition.profile == PROFILE)
+            )
+            .outerjoin(Asset, Asset.id == Rendition.asset_id)
+            .where(condition)  # type: ignore[arg-type]
+        )
+
+    parts = []
+    if message_ids:
+        parts.append(
+            query(
+                True,
+                and_(
+                    Variant.message_id.in_(sorted(set(message_ids))),
+                    Variant.current_version_id == Version.id,
+                ),
+            )
+        )
+    if pinned_ids:
+        parts.append(query(False, Version.id.in_(sorted(set(pinned_ids)))))
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[arg-type]
+    versions: dict[int, sched.VersionInput] = {}
+    current: dict[tuple[int, str], int] = {}
+    latest: datetime | None = None
+    for row in db.session.execute(statement):  # type: ignore[arg-type]
+        if row.is_current:
+            current[(row.message_id, row.language)] = row.id
+        if row.status != VersionStatus.APPROVED:
+            continue
+        if row.decided_at is not None and (latest is None or row.decided_at > latest):
+            latest = row.decided_at
+        renditions = {PROFILE: (row.rendition_id, row.sha256, row.size)} if row.sha256 else {}
+        versions[row.id] = sched.VersionInput(
+            row.id, row.message_id, row.language, row.number, row.duration, renditions
+        )
+    return versions, current, latest
+
+
+def playable_inputs(
+    message_ids: Sequence[int], pinned_ids: Sequence[int]
+) -> tuple[
+    dict[int, sched.MessageInput], dict[int, sched.VersionInput], dict[tuple[int, str], int]
+]:
+    """Messages, their current approved versions (and pinned ones) with loudspeaker renditions."""
+    if not message_ids:
+        return {}, {}, {}
+    versions, current, _latest = playable_versions(message_ids, pinned_ids)
+    return message_inputs(message_ids), versions, current
