@@ -8,11 +8,12 @@ the validator on the next poll; never the other way round).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, literal, select, union, union_all
 
 from ... import scheduling as sched
 from ...extensions import db
@@ -93,15 +94,23 @@ def schedules_reaching(
     path: str, hamlet_paths: dict[int, str], first: date, last: date
 ) -> list[ScheduleRow]:
     """Active schedules between two dates targeting the area with this path, an area below it
-    or one above it, limited to the hamlets in ``hamlet_paths`` (one statement)."""
+    or one above it, limited to the hamlets in ``hamlet_paths``: two statements, the schedule
+    ids (index lookups of the targets by area), then the schedules by id with their targets and
+    messages (a single statement lets the planner hash every target of the country)."""
     ancestors = [int(p) for p in path.strip("/").split("/")]
     target = db.aliased(Area)
-    touching = select(ScheduleTarget.schedule_id).where(
-        or_(
-            ScheduleTarget.area_id.in_(ancestors),
-            ScheduleTarget.area_id.in_(select(Area.id).where(Area.subtree(path))),
+    touching = sorted(
+        db.session.scalars(
+            union(
+                select(ScheduleTarget.schedule_id).where(ScheduleTarget.area_id.in_(ancestors)),
+                select(ScheduleTarget.schedule_id)
+                .join(Area, Area.id == ScheduleTarget.area_id)
+                .where(Area.subtree(path)),
+            )
         )
     )
+    if not touching:
+        return []
     rows = db.session.execute(
         select(
             Schedule.id,
@@ -141,9 +150,7 @@ def schedules_reaching(
         )
         if not reached:
             continue
-        recurrence = sched.from_rrule_text(
-            row.rrule, row.start_date, row.end_date, parse_times(row.times), check=False
-        )
+        recurrence = _recurrence(row.rrule, row.start_date, row.end_date, tuple(row.times))
         found.append(
             ScheduleRow(
                 sched.ScheduleInput(
@@ -167,6 +174,12 @@ def schedules_reaching(
             )
         )
     return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _recurrence(rrule: str, start: date, end: date, times: tuple[str, ...]) -> sched.Recurrence:
+    """A stored schedule's recurrence (parsed once per process: a pure function of its text)."""
+    return sched.from_rrule_text(rrule, start, end, parse_times(times), check=False)
 
 
 def message_inputs(message_ids: Sequence[int]) -> dict[int, sched.MessageInput]:

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
@@ -120,11 +120,16 @@ class AreaPlaylists:
         return 3 * len(self.json_body) + 2048
 
 
+_ITEM_FIELDS = tuple(
+    f.name for f in fields(sched.PlaylistItem) if f.name not in ("at", "hamlet_ids")
+)
+
+
 def item_payload(item: sched.PlaylistItem, names: dict[int, str]) -> dict[str, Any]:
-    data = asdict(item)
+    """An item as JSON: its fields (flat values: no deep copy), the time, the hamlets named."""
+    data = {name: getattr(item, name) for name in _ITEM_FIELDS}
     data["at"] = item.at.isoformat()
     data["hamlets"] = [{"id": h, "name": names.get(h, "")} for h in item.hamlet_ids]
-    del data["hamlet_ids"]
     return data
 
 
@@ -277,8 +282,8 @@ def build(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
 
 
 def _build(area: AreaRef, first_day: date, days: int) -> AreaPlaylists:
-    """Five statements whatever the area: the province's version, the hamlets, the schedules
-    with their targets and messages, the messages' versions, the playable versions."""
+    """Six statements whatever the area: the province's version, the hamlets, the schedules
+    reaching them (two), the messages' versions, the playable versions."""
     last = first_day + timedelta(days=days - 1)
     scopes = scope_versions([area.scope])
     hamlets, paths = hamlets_below(area.path)
