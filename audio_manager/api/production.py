@@ -19,7 +19,7 @@ from ..services.audio.assets import extension_for
 from ..services.errors import NotFound, ValidationFailed
 from ..services.messages import messages, versions
 from ..web.media import serve_asset
-from .schemas import JobSchema, VersionSchema
+from .schemas import BINARY_BODY, JSON_BODY, JobSchema, VersionSchema, file_responses
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
 
@@ -185,6 +185,12 @@ def retry_job(job_id: int) -> Any:
 @blp.route("/renditions/<int:rendition_id>/file")
 @authenticated
 @blp.response(200, description="The audio (or waveform JSON); supports Range requests")
+@blp.doc(
+    **file_responses(
+        "The audio (or waveform JSON); `Range` and `If-Range` resume it",
+        {"audio/mpeg": BINARY_BODY, "audio/wav": BINARY_BODY, "application/json": JSON_BODY},
+    )
+)
 def download_rendition(rendition_id: int) -> Any:
     """Download a rendition. Interrupted downloads resume with `Range`."""
     rendition = db.session.get(Rendition, rendition_id)

@@ -191,7 +191,10 @@ PLAYLIST_CONTENT = {
 @blp.response(200, description="The playlist; `format` gives M3U8, ZIP, iCalendar or HTML")
 @blp.doc(
     responses={
-        "200": {"content": PLAYLIST_CONTENT},
+        "200": {
+            "description": "The playlist (`format`: json, m3u8, ics, html, zip)",
+            "content": PLAYLIST_CONTENT,
+        },
         "206": {
             "description": "A byte range of the ZIP (`Range`, resumed with `If-Range`)",
             "content": {"application/zip": PLAYLIST_CONTENT["application/zip"]},
