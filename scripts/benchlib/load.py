@@ -125,3 +125,48 @@ def stream_zip(port: int, path: str, headers: dict[str, str]) -> dict[str, Any]:
         "complete": b"PK\x05\x06" in tail,  # the end of central directory record arrived
         "error": error,
     }
+
+
+def measure_rounds(
+    runners: list[tuple[str, str, Any]], rounds: int, warmup: float, again: float, seconds: float
+) -> tuple[dict[str, dict[str, float]], dict[str, list[dict[str, Any]]]]:
+    """Measure every ``(key, label, run(warmup, seconds) -> figures)`` in turn, ``rounds``
+    times (the first after ``warmup`` seconds, the others after ``again``): a virtual machine's
+    speed drifts over a minute, which would otherwise weigh on whichever figure came last.
+    Returns the medians per key and every round's figures (for ``ratio``)."""
+    import statistics
+
+    from .common import log
+
+    per: dict[str, list[dict[str, Any]]] = {key: [] for key, _label, _run in runners}
+    for number in range(rounds):
+        for key, label, run in runners:
+            figures = run(warmup if number == 0 else again, seconds)
+            per[key].append(figures)
+            extra = f"   errors {figures['errors']}" if figures.get("errors") else ""
+            cpu = figures.get("cpu_per_request_ms")
+            if cpu is not None:
+                extra += f"   server CPU {cpu:.2f} ms/request"
+            log(
+                f"    {number + 1}: {label:<24} {figures['rps']:8.1f} req/s   p50 "
+                f"{figures['p50_ms']:7.1f} ms   p99 {figures['p99_ms']:7.1f} ms   statuses "
+                f"{figures['statuses']}{extra}"
+            )
+    medians = {
+        key: {
+            name: statistics.median(r[name] for r in runs)
+            for name in ("rps", "p50_ms", "p99_ms", "cpu_per_request_ms")
+            if all(name in r for r in runs)
+        }
+        for key, runs in per.items()
+    }
+    return medians, per
+
+
+def ratio(per: dict[str, list[dict[str, Any]]], key: str, base: str) -> float:
+    """The median of the rounds' own ratios of requests/s."""
+    import statistics
+
+    return statistics.median(
+        r["rps"] / (b["rps"] or float("nan")) for r, b in zip(per[key], per[base], strict=True)
+    )

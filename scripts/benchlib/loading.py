@@ -120,3 +120,21 @@ def table_columns(database: Database, table: str) -> list[str]:
             (table,),
         ).fetchall()
         return [row[0] for row in rows]
+
+
+def execute(database: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """One statement on the bench database, committed (``?`` placeholders on both kinds)."""
+    if database.kind == "sqlite":
+        assert database.sqlite_path is not None
+        with contextlib.closing(sqlite3.connect(database.sqlite_path, timeout=30)) as conn:
+            rows = conn.execute(sql, params).fetchall()
+            conn.commit()
+            return rows
+    import psycopg
+
+    assert database.pg_dsn is not None
+    with psycopg.connect(database.pg_dsn) as conn:
+        cursor = conn.execute(sql.replace("?", "%s"), params)
+        rows = cursor.fetchall() if cursor.description else []
+        conn.commit()
+        return rows

@@ -39,6 +39,8 @@ class Dataset:
     # For the play events: (hamlet, version, message, language, schedule or None)
     play_choices: list[tuple[int, int, int, str, int | None]]
     counts: dict[str, int]
+    # Every commune: (area id, code, province area id), for the national mix
+    communes: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -292,6 +294,7 @@ def generate(sizes: Any, seed: int) -> tuple[Dataset, list[tuple[int, str]], Any
         token=token,
         play_choices=plays,
         counts=counts,
+        communes=[(c_id, code, provinces[p_index][0]) for c_id, code, _path, p_index in communes],
     )
     return dataset, audio_keys, (current, normal)
 
