@@ -57,11 +57,14 @@ def playlist_download(result: AreaPlaylists, fmt: str) -> Response:
     items = result.items()
     ctx = export_context(result)
     if fmt == "zip":
+        tag = result.validator("zip")
+        if http_cache.unchanged(tag):  # no need to look at the storage
+            return http_cache.not_modified(tag)
         ready = bundles.prepare(items, ctx)
         return http_cache.send(
             lambda start, stop: ready.bundle.stream(ready.open_audio, start, stop),
             ready.length,
-            result.validator("zip"),
+            tag,
             MIMETYPES["zip"],
             _disposition(result, "zip"),
         )
