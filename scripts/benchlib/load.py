@@ -13,6 +13,28 @@ from typing import Any
 from .common import HOST, pct
 
 
+def exchange(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: Any = None,
+) -> tuple[http.client.HTTPResponse, bytes] | None:
+    """One request on a kept connection (closed when the server says so); None on a network
+    error (the connection is closed, to be reopened by the next request)."""
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        if response.will_close:
+            conn.close()
+        return response, data
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        time.sleep(0.01)
+        return None
+
+
 def load_worker(spec: dict[str, Any]) -> dict[str, Any]:
     """Send one request after another on one connection (reopened when the server closes it)
     until ``end``; keep the latencies of requests started after ``measure`` that ended before
@@ -27,19 +49,11 @@ def load_worker(spec: dict[str, Any]) -> dict[str, Any]:
         began = time.time()
         if began >= spec["end"]:
             break
-        try:
-            conn.request(
-                spec["method"], spec["path"], body=spec.get("body"), headers=spec["headers"]
-            )
-            response = conn.getresponse()
-            response.read()
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException):
+        answer = exchange(conn, spec["method"], spec["path"], spec["headers"], spec.get("body"))
+        if answer is None:
             errors += 1
-            conn.close()
-            time.sleep(0.01)
             continue
+        response = answer[0]
         ended = time.time()
         sent += 1
         if began >= spec["measure"] and ended <= spec["end"]:

@@ -9,10 +9,8 @@ answer's status, latency and ETag.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import http.client
-import os
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from .common import HOST, naive_utc, pct
-from .load import run_parallel
+from .load import exchange, run_parallel
 from .national import Dataset
+from .server import backends_of, family, processes
 
 FIRST_USER = 1000
 
@@ -81,17 +80,11 @@ def mix_worker(spec: dict[str, Any]) -> dict[str, Any]:
             break
         commune, path, headers = requests[index % len(requests)]
         index += 1
-        try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException):
+        answer = exchange(conn, "GET", path, headers)
+        if answer is None:
             errors += 1
-            conn.close()
-            time.sleep(0.01)
             continue
+        response = answer[0]
         sent += 1
         if began >= spec["measure"]:
             latencies.append(time.time() - began)
@@ -174,34 +167,11 @@ class ServerCpu:
 
     def __init__(self, server_pid: int, dbname: str | None) -> None:
         self.server_pid, self.dbname = server_pid, dbname
-        self._tick = os.sysconf("SC_CLK_TCK")
 
     def seconds(self) -> float:
-        parents: dict[int, int] = {}
-        cpu: dict[int, float] = {}
-        backends: set[int] = set()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                raw = (entry / "stat").read_text()
-                fields = raw[raw.rindex(")") + 2 :].split()
-                pid = int(entry.name)
-                parents[pid] = int(fields[1])
-                cpu[pid] = (int(fields[11]) + int(fields[12])) / self._tick
-                if self.dbname and "postgres" in raw[: raw.rindex(")")]:
-                    title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                    if f" {self.dbname} " in title + " ":
-                        backends.add(pid)
-        tree = {self.server_pid}
-        grew = True
-        while grew:
-            grew = False
-            for pid, ppid in parents.items():
-                if ppid in tree and pid not in tree:
-                    tree.add(pid)
-                    grew = True
-        return sum(cpu.get(pid, 0.0) for pid in tree | backends)
+        snapshot, titles = processes()
+        ours = family({self.server_pid}, snapshot) | backends_of(self.dbname, titles)
+        return sum(snapshot[pid][1] for pid in ours if pid in snapshot)
 
 
 def edit_one_province(database: Any, dataset: Dataset) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .common import HOST, LOCAL_TZ, log, naive_utc, pct
-from .load import run_parallel
+from .load import exchange, run_parallel
 from .loading import Database, sqlite_value, table_columns
 from .national import Dataset
 
@@ -62,17 +62,11 @@ def ingest_worker(spec: dict[str, Any]) -> dict[str, Any]:
         began = time.time()
         if began >= spec["end"]:
             break
-        try:
-            conn.request("POST", "/api/v1/plays", body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException):
+        answer = exchange(conn, "POST", "/api/v1/plays", headers, body)
+        if answer is None:
             errors += 1
-            conn.close()
-            time.sleep(0.01)
             continue
+        response, data = answer
         ended = time.time()
         batches += 1
         if not (began >= spec["measure"] and ended <= spec["end"]):

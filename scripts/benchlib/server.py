@@ -103,48 +103,13 @@ class ForeignCpu:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._busy = 0.0
         self._elapsed = 0.0
-        self._tick = os.sysconf("SC_CLK_TCK")
 
     def _snapshot(self) -> dict[int, tuple[int, float]]:
-        """pid -> (ppid, CPU seconds), and the titles of PostgreSQL backends."""
-        found: dict[int, tuple[int, float]] = {}
-        self._titles: dict[int, str] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                raw = (entry / "stat").read_text()
-                fields = raw[raw.rindex(")") + 2 :].split()
-                found[int(entry.name)] = (
-                    int(fields[1]),
-                    (int(fields[11]) + int(fields[12])) / self._tick,
-                )
-                if "postgres" in raw[: raw.rindex(")")]:
-                    self._titles[int(entry.name)] = (
-                        (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                    )
-        return found
+        snapshot, self._titles = processes()
+        return snapshot
 
     def _ours(self, snapshot: dict[int, tuple[int, float]]) -> set[int]:
-        ours = {os.getpid()}
-        grew = True
-        while grew:
-            grew = False
-            for pid, (ppid, _cpu) in snapshot.items():
-                if ppid in ours and pid not in ours:
-                    ours.add(pid)
-                    grew = True
-        if self._dbname:
-            backends = {
-                pid for pid, title in self._titles.items() if f" {self._dbname} " in title + " "
-            }
-            ours |= backends
-            for pid, title in self._titles.items():
-                if "parallel worker for PID" in title:
-                    with contextlib.suppress(ValueError):
-                        if int(title.split("PID")[1].split()[0]) in backends:
-                            ours.add(pid)
-        return ours
+        return family({os.getpid()}, snapshot) | backends_of(self._dbname, self._titles)
 
     def _run(self) -> None:
         before, started = self._snapshot(), time.monotonic()
@@ -170,3 +135,50 @@ class ForeignCpu:
     @property
     def cores(self) -> float:
         return self._busy / self._elapsed if self._elapsed else float("nan")
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def processes() -> tuple[dict[int, tuple[int, float]], dict[int, str]]:
+    """Every process: pid -> (parent pid, CPU seconds used), and the titles of PostgreSQL's."""
+    found: dict[int, tuple[int, float]] = {}
+    titles: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            raw = (entry / "stat").read_text()
+            fields = raw[raw.rindex(")") + 2 :].split()
+            found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+            if "postgres" in raw[: raw.rindex(")")]:
+                titles[int(entry.name)] = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                )
+    return found, titles
+
+
+def family(roots: set[int], snapshot: dict[int, tuple[int, float]]) -> set[int]:
+    """The processes and all their descendants."""
+    ours = set(roots)
+    grew = True
+    while grew:
+        grew = False
+        for pid, (ppid, _cpu) in snapshot.items():
+            if ppid in ours and pid not in ours:
+                ours.add(pid)
+                grew = True
+    return ours
+
+
+def backends_of(dbname: str | None, titles: dict[int, str]) -> set[int]:
+    """PostgreSQL's backends for one database, and their parallel workers."""
+    if not dbname:
+        return set()
+    backends = {pid for pid, title in titles.items() if f" {dbname} " in title + " "}
+    for pid, title in titles.items():
+        if "parallel worker for PID" in title:
+            with contextlib.suppress(ValueError):
+                if int(title.split("PID")[1].split()[0]) in backends:
+                    backends.add(pid)
+    return backends

@@ -37,7 +37,8 @@ def s3(app: Any, playlist: dict[str, Any]) -> Iterator[dict[str, Any]]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="bundles")
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket="bundles")
     local = app.extensions["audio_manager.storage"]
     remote = S3Storage("bundles", prefix="audio", endpoint_url=endpoint, region="us-east-1")
     for asset in db.session.scalars(db.select(Asset)):
