@@ -100,9 +100,10 @@ def init_production(app: Flask) -> None:
     app.extensions["audio_manager.speech"] = EngineRegistry.default(
         timeout=app.config["TTS_TIMEOUT_SECONDS"], max_chars=app.config["MAX_SCRIPT_CHARS"]
     )
-    app.extensions["audio_manager.playlist_cache"] = SizedLRU(
-        int(app.config["PLAYLIST_CACHE_MB"] * 1024 * 1024)
-    )
+    budget = int(app.config["PLAYLIST_CACHE_MB"] * 1024 * 1024)
+    small = min(4 * 1024 * 1024, budget // 4)  # validators and area codes: ~300 bytes each
+    app.extensions["audio_manager.playlist_cache"] = SizedLRU(budget - small)
+    app.extensions["audio_manager.playlist_tags"] = SizedLRU(small)
     app.extensions["audio_manager.token_cache"] = SizedLRU(token_auth.CACHE_ENTRIES)
     data_versions.track_sessions()
 

@@ -132,7 +132,8 @@ def count_statements(call):
 
 def test_a_cold_worker_answers_304_without_building(w, client, app) -> None:
     etag = poll(client, w, "operator", "94101").headers["ETag"]
-    app.extensions["audio_manager.playlist_cache"].clear()  # as after a restart
+    for name in ("audio_manager.playlist_cache", "audio_manager.playlist_tags"):
+        app.extensions[name].clear()  # as after a restart
     response, statements = count_statements(lambda: poll(client, w, "operator", "94101", etag))
     assert response.status_code == 304
     assert len(statements) == 3, statements  # data versions, the area by code, scope versions

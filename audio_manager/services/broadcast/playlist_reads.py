@@ -12,8 +12,10 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, literal, select, union, union_all
+from sqlalchemy import and_, bindparam, literal, select, union, union_all
+from sqlalchemy.orm import aliased
 
 from ... import scheduling as sched
 from ...extensions import db
@@ -50,9 +52,7 @@ def scope_versions(scopes: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(scopes))
     if not wanted:
         return {}
-    rows = db.session.execute(
-        select(PlaylistScope.scope, PlaylistScope.version).where(PlaylistScope.scope.in_(wanted))
-    )
+    rows = db.session.execute(_SCOPES, {"scopes": wanted})
     found = {row.scope: row.version for row in rows}
     return {scope: found.get(scope, 0) for scope in wanted}
 
@@ -61,12 +61,7 @@ def hamlets_below(path: str) -> tuple[dict[int, sched.Hamlet], dict[int, str]]:
     """The hamlets at or below the area with this path, with their ordered languages, and
     their paths."""
     leaf = Levels.from_config().leaf
-    rows = db.session.execute(
-        select(Area.id, Area.name, Area.path, AreaLanguage.language)
-        .outerjoin(AreaLanguage, AreaLanguage.area_id == Area.id)
-        .where(Area.level == leaf, Area.subtree(path))
-        .order_by(Area.path, AreaLanguage.position)
-    )
+    rows = db.session.execute(_HAMLETS, {"leaf": leaf, **_range(path)})
     found: dict[int, tuple[str, str, list[str]]] = {}
     for row in rows:
         entry = found.setdefault(row.id, (row.name, row.path, []))
@@ -98,48 +93,10 @@ def schedules_reaching(
     ids (index lookups of the targets by area), then the schedules by id with their targets and
     messages (a single statement lets the planner hash every target of the country)."""
     ancestors = [int(p) for p in path.strip("/").split("/")]
-    target = db.aliased(Area)
-    touching = sorted(
-        db.session.scalars(
-            union(
-                select(ScheduleTarget.schedule_id).where(ScheduleTarget.area_id.in_(ancestors)),
-                select(ScheduleTarget.schedule_id)
-                .join(Area, Area.id == ScheduleTarget.area_id)
-                .where(Area.subtree(path)),
-            )
-        )
-    )
+    touching = sorted(db.session.scalars(_TOUCHING, {"ancestors": ancestors, **_range(path)}))
     if not touching:
         return []
-    rows = db.session.execute(
-        select(
-            Schedule.id,
-            Schedule.message_id,
-            Schedule.rrule,
-            Schedule.start_date,
-            Schedule.end_date,
-            Schedule.times,
-            Schedule.pinned_version_id,
-            Schedule.updated_at,
-            Message.title,
-            Message.priority,
-            Message.valid_from,
-            Message.valid_until,
-            Message.retired_at,
-            Message.updated_at.label("message_updated_at"),
-            target.path.label("target_path"),
-        )
-        .join(Message, Message.id == Schedule.message_id)
-        .join(ScheduleTarget, ScheduleTarget.schedule_id == Schedule.id)
-        .join(target, target.id == ScheduleTarget.area_id)
-        .where(
-            Schedule.cancelled_at.is_(None),
-            Schedule.start_date <= last,
-            Schedule.end_date >= first,
-            Schedule.id.in_(touching),
-        )
-        .order_by(Schedule.id)
-    )
+    rows = db.session.execute(_SCHEDULES, {"ids": touching, "first": first, "last": last})
     grouped: dict[int, tuple[object, list[str]]] = {}
     for row in rows:
         grouped.setdefault(row.id, (row, []))[1].append(row.target_path)
@@ -209,49 +166,12 @@ def playable_versions(
     current version id by (message, language), the latest decision among them)."""
     if not message_ids and not pinned_ids:
         return {}, {}, None
-    columns = (
-        Version.id,
-        Version.number,
-        Version.status,
-        Version.decided_at,
-        Variant.message_id,
-        Variant.language,
-        Rendition.id.label("rendition_id"),
-        Asset.sha256,
-        Asset.size,
-        Asset.duration,
-    )
-
-    def query(current: bool, condition: object) -> object:
-        return (
-            select(*columns, literal(current).label("is_current"))
-            .select_from(Version)
-            .join(Variant, Variant.id == Version.variant_id)
-            .outerjoin(
-                Rendition, and_(Rendition.version_id == Version.id, Rendition.profile == PROFILE)
-            )
-            .outerjoin(Asset, Asset.id == Rendition.asset_id)
-            .where(condition)  # type: ignore[arg-type]
-        )
-
-    parts = []
-    if message_ids:
-        parts.append(
-            query(
-                True,
-                and_(
-                    Variant.message_id.in_(sorted(set(message_ids))),
-                    Variant.current_version_id == Version.id,
-                ),
-            )
-        )
-    if pinned_ids:
-        parts.append(query(False, Version.id.in_(sorted(set(pinned_ids)))))
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[arg-type]
+    statement = _VERSIONS[(bool(message_ids), bool(pinned_ids))]
+    params = {"messages": sorted(set(message_ids)), "pinned": sorted(set(pinned_ids))}
     versions: dict[int, sched.VersionInput] = {}
     current: dict[tuple[int, str], int] = {}
     latest: datetime | None = None
-    for row in db.session.execute(statement):  # type: ignore[arg-type]
+    for row in db.session.execute(statement, params):
         if row.is_current:
             current[(row.message_id, row.language)] = row.id
         if row.status != VersionStatus.APPROVED:
@@ -275,3 +195,101 @@ def playable_inputs(
         return {}, {}, {}
     versions, current, _latest = playable_versions(message_ids, pinned_ids)
     return message_inputs(message_ids), versions, current
+
+
+# --- the statements, built once per process (building them costs more than running them) ---
+
+
+def _range(path: str) -> dict[str, str]:
+    """The index range of a subtree (see ``Area.subtree``)."""
+    return {"lo": path, "hi": path[:-1] + chr(ord(path[-1]) + 1)}
+
+
+_IN_SUBTREE = and_(Area.path >= bindparam("lo"), Area.path < bindparam("hi"))
+_SCOPES = select(PlaylistScope.scope, PlaylistScope.version).where(
+    PlaylistScope.scope.in_(bindparam("scopes", expanding=True))
+)
+_HAMLETS = (
+    select(Area.id, Area.name, Area.path, AreaLanguage.language)
+    .outerjoin(AreaLanguage, AreaLanguage.area_id == Area.id)
+    .where(Area.level == bindparam("leaf"), _IN_SUBTREE)
+    .order_by(Area.path, AreaLanguage.position)
+)
+_TOUCHING = union(
+    select(ScheduleTarget.schedule_id).where(
+        ScheduleTarget.area_id.in_(bindparam("ancestors", expanding=True))
+    ),
+    select(ScheduleTarget.schedule_id)
+    .join(Area, Area.id == ScheduleTarget.area_id)
+    .where(_IN_SUBTREE),
+)
+_TARGET = aliased(Area)
+_SCHEDULES = (
+    select(
+        Schedule.id,
+        Schedule.message_id,
+        Schedule.rrule,
+        Schedule.start_date,
+        Schedule.end_date,
+        Schedule.times,
+        Schedule.pinned_version_id,
+        Schedule.updated_at,
+        Message.title,
+        Message.priority,
+        Message.valid_from,
+        Message.valid_until,
+        Message.retired_at,
+        Message.updated_at.label("message_updated_at"),
+        _TARGET.path.label("target_path"),
+    )
+    .join(Message, Message.id == Schedule.message_id)
+    .join(ScheduleTarget, ScheduleTarget.schedule_id == Schedule.id)
+    .join(_TARGET, _TARGET.id == ScheduleTarget.area_id)
+    .where(
+        Schedule.cancelled_at.is_(None),
+        Schedule.start_date <= bindparam("last"),
+        Schedule.end_date >= bindparam("first"),
+        Schedule.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(Schedule.id)
+)
+
+
+def _versions_query(current: bool, condition: Any) -> Any:
+    return (
+        select(
+            Version.id,
+            Version.number,
+            Version.status,
+            Version.decided_at,
+            Variant.message_id,
+            Variant.language,
+            Rendition.id.label("rendition_id"),
+            Asset.sha256,
+            Asset.size,
+            Asset.duration,
+            literal(current).label("is_current"),
+        )
+        .select_from(Version)
+        .join(Variant, Variant.id == Version.variant_id)
+        .outerjoin(
+            Rendition, and_(Rendition.version_id == Version.id, Rendition.profile == PROFILE)
+        )
+        .outerjoin(Asset, Asset.id == Rendition.asset_id)
+        .where(condition)
+    )
+
+
+_CURRENT = _versions_query(
+    True,
+    and_(
+        Variant.message_id.in_(bindparam("messages", expanding=True)),
+        Variant.current_version_id == Version.id,
+    ),
+)
+_PINNED = _versions_query(False, Version.id.in_(bindparam("pinned", expanding=True)))
+_VERSIONS = {
+    (True, False): _CURRENT,
+    (False, True): _PINNED,
+    (True, True): union_all(_CURRENT, _PINNED),
+}

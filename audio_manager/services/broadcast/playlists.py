@@ -194,7 +194,7 @@ def current_tag(
     # A tag this worker found current while nothing at all has changed since is current still.
     everything = data_versions.current(data_versions.PLAYLISTS)
     for tag, _ids in parsed:
-        if cache().get(("tag", area.id, first_day, days, fmt, extra, tag)) == everything:
+        if small_cache().get(("tag", area.id, first_day, days, fmt, extra, tag)) == everything:
             return tag
     wanted = {area.scope} | {message_scope(m) for _tag, ids in parsed for m in ids}
     versions = scope_versions(wanted)
@@ -203,7 +203,9 @@ def current_tag(
         scopes.update((message_scope(m), versions[message_scope(m)]) for m in ids)
         if hmac.compare_digest(validator(area, first_day, days, fmt, extra, scopes), tag):
             if not data_versions.wrote():
-                cache().put(("tag", area.id, first_day, days, fmt, extra, tag), everything, 256)
+                small_cache().put(
+                    ("tag", area.id, first_day, days, fmt, extra, tag), everything, 256
+                )
             return tag
     return None
 
@@ -214,15 +216,22 @@ def remember(result: AreaPlaylists, fmt: str, extra: str = "") -> str:
     tag = result.validator(fmt, extra)
     if not data_versions.wrote():
         key = ("tag", result.area.id, result.first_day, result.days, fmt, extra, tag)
-        cache().put(key, data_versions.current(data_versions.PLAYLISTS), 256)
+        small_cache().put(key, data_versions.current(data_versions.PLAYLISTS), 256)
     return tag
 
 
 # --- the cache -----------------------------------------------------------------------------
 
 
-def cache() -> SizedLRU[AreaPlaylists | AreaRef]:
+def cache() -> SizedLRU[AreaPlaylists]:
+    """Built playlists (large)."""
     return current_app.extensions["audio_manager.playlist_cache"]
+
+
+def small_cache() -> SizedLRU[AreaRef | int]:
+    """Areas by code and validators found current (small: built playlists cannot push them
+    out, so a poll storm keeps its one-statement 304s while 200s churn the other cache)."""
+    return current_app.extensions["audio_manager.playlist_tags"]
 
 
 def for_code(user: User, code: str, first_day: date, days: int = 1) -> AreaPlaylists:
@@ -244,7 +253,7 @@ def for_area(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
 def _area_by_code(code: str) -> AreaRef | None:
     """Areas by code, kept until areas or accounts change (the ``accounts`` data version)."""
     key = ("area", code, data_versions.current(data_versions.ACCOUNTS))
-    found = cache().get(key)
+    found = small_cache().get(key)
     if isinstance(found, AreaRef):
         return found
     area = area_service.by_code(code)
@@ -252,7 +261,7 @@ def _area_by_code(code: str) -> AreaRef | None:
         return None  # unknown codes are not kept
     ref = AreaRef.of(area)
     if not data_versions.wrote():
-        cache().put(key, ref, 512)
+        small_cache().put(key, ref, 512)
     return ref
 
 
