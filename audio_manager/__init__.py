@@ -97,9 +97,10 @@ def init_production(app: Flask) -> None:
     app.extensions["audio_manager.storage"] = build_storage(app)
     app.extensions["audio_manager.profiles"] = build_profiles(app)
     app.extensions["audio_manager.speech_registries"] = {}  # see services/speech/providers
-    app.extensions["audio_manager.playlist_cache"] = SizedLRU(
-        int(app.config["PLAYLIST_CACHE_MB"] * 1024 * 1024)
-    )
+    budget = int(app.config["PLAYLIST_CACHE_MB"] * 1024 * 1024)
+    small = min(4 * 1024 * 1024, budget // 4)  # validators and area codes: ~300 bytes each
+    app.extensions["audio_manager.playlist_cache"] = SizedLRU(budget - small)
+    app.extensions["audio_manager.playlist_tags"] = SizedLRU(small)
     app.extensions["audio_manager.token_cache"] = SizedLRU(token_auth.CACHE_ENTRIES)
     data_versions.track_sessions()
 

@@ -292,7 +292,16 @@ SETTINGS: tuple[Setting, ...] = (
         "PLAYLIST_CACHE_MB",
         float,
         lambda: 16.0,
-        "Memory each web process may use to keep built playlists (0 turns the cache off).",
+        "Memory each web process may use to keep built playlists and, in a quarter of it (at "
+        "most 4 MB), validators and areas by code (0 turns the caches off).",
+    ),
+    Setting(
+        "MEDIA_LINK_HOURS",
+        "MEDIA_LINK_HOURS",
+        int,
+        lambda: 48,
+        "How long the signed audio links in downloaded playlists, calendars and printable "
+        "pages stay valid, in hours (at least; they are renewed every 6 hours).",
     ),
     Setting(
         "PROFILES_FILE",

@@ -234,3 +234,13 @@ def bearer(token: str) -> dict[str, str]:
 
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "scripts.json"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked postgres_only run in the PostgreSQL pass (TEST_DATABASE_URL) only."""
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: runs with TEST_DATABASE_URL=postgresql…")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

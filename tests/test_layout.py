@@ -29,6 +29,7 @@ LAYERS = {
     "config": 0,
     "languages": 0,
     "station": 0,
+    "signed_links": 0,
     "extensions": 1,
     "lru": 1,
     "models": 1,

@@ -29,6 +29,7 @@ from ..services.ringback import (
 )
 from .reports import READERS
 from .ringback import carrier_by_code
+from .schemas import CSV, JSON_BODY, XLSX, file_responses
 
 blp = Blueprint("api_installs", __name__, description="Ringback installs, imports and reports")
 
@@ -200,6 +201,12 @@ def report_json(result: install_reports.InstallReport) -> dict[str, Any]:
 @roles(*READERS)
 @blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Active installs; CSV and XLSX give the same numbers")
+@blp.doc(
+    **file_responses(
+        "Active installs (`format`: json, csv, xlsx)",
+        {"application/json": JSON_BODY, **CSV, **XLSX},
+    )
+)
 def install_report(args: dict[str, Any]) -> Any:
     """Active installs on a day (`as_of`, default today) by carrier, unit, tone, month (new,
     removed, active at the month's end) or target (phones against each unit's target)."""

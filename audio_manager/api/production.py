@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import redirect, request, send_file
+from flask import request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
@@ -15,10 +15,11 @@ from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import RenderJob, Rendition, Role
 from ..services.audio import rendering
-from ..services.audio.assets import extension_for, storage
+from ..services.audio.assets import extension_for
 from ..services.errors import NotFound, ValidationFailed
 from ..services.messages import messages, versions
-from .schemas import JobSchema, VersionSchema
+from ..web.media import serve_asset
+from .schemas import BINARY_BODY, JSON_BODY, JobSchema, VersionSchema, file_responses
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
 
@@ -204,6 +205,12 @@ def retry_job(job_id: int) -> Any:
 @blp.route("/renditions/<int:rendition_id>/file")
 @authenticated
 @blp.response(200, description="The audio (or waveform JSON); supports Range requests")
+@blp.doc(
+    **file_responses(
+        "The audio (or waveform JSON); `Range` and `If-Range` resume it",
+        {"audio/mpeg": BINARY_BODY, "audio/wav": BINARY_BODY, "application/json": JSON_BODY},
+    )
+)
 def download_rendition(rendition_id: int) -> Any:
     """Download a rendition. Interrupted downloads resume with `Range`."""
     rendition = db.session.get(Rendition, rendition_id)
@@ -213,19 +220,5 @@ def download_rendition(rendition_id: int) -> Any:
 
 
 def send_asset(asset: Any, stem: str) -> Any:
-    name = f"{stem}.{extension_for(asset.mime)}"
-    store = storage()
-    path = store.local_path(asset.storage_key)
-    if path is None:
-        url = store.presigned_url(asset.storage_key, filename=name, content_type=asset.mime)
-        return redirect(url)
-    response = send_file(
-        path,
-        mimetype=asset.mime,
-        download_name=name,
-        conditional=True,
-        etag=asset.sha256,
-        max_age=31536000,
-    )
-    response.headers["Accept-Ranges"] = "bytes"
-    return response
+    """The asset as an attachment (Range, If-Range, validators), or a presigned S3 URL."""
+    return serve_asset(asset, f"{stem}.{extension_for(asset.mime)}", disposition="attachment")

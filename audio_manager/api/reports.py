@@ -15,6 +15,7 @@ from ..models.base import local_today
 from ..services.areas import areas
 from ..services.reports import compliance as compliance_service
 from ..services.reports import report_exports, reporting
+from .schemas import CSV, JSON_BODY, XLSX, file_responses
 
 blp = Blueprint("api_reports", __name__, description="Broadcast counts and compliance")
 
@@ -96,6 +97,12 @@ def report_json(report: reporting.Report) -> dict[str, Any]:
 @roles(*READERS)
 @blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Counts of confirmed broadcasts; CSV and XLSX give the same")
+@blp.doc(
+    **file_responses(
+        "Counts of confirmed broadcasts (`format`: json, csv, xlsx)",
+        {"application/json": JSON_BODY, **CSV, **XLSX},
+    )
+)
 def broadcasts(args: dict[str, Any]) -> Any:
     """Confirmed broadcasts in a period (local days), grouped by up to three of: province,
     district, commune, hamlet, language, message, topic, priority, source, day, month. Any of

@@ -17,7 +17,7 @@ from ..services.errors import NotFound
 from ..services.messages import versions
 from ..services.ringback import carriers, releases
 from .production import send_asset
-from .schemas import AssetSchema
+from .schemas import BINARY_BODY, AssetSchema, file_responses
 
 blp = Blueprint("api_ringback", __name__, description="Ringback tones: carriers and releases")
 
@@ -164,6 +164,7 @@ def move_release(data: dict[str, Any], release_id: int) -> Any:
 @blp.route("/ringback/releases/<int:release_id>/package")
 @roles(*READERS)
 @blp.response(200, description="The ZIP for the carrier")
+@blp.doc(**file_responses("The ZIP for the carrier", {"application/zip": BINARY_BODY}))
 def release_package(release_id: int) -> Any:
     release = releases.get(release_id)
     return send_asset(release.package_asset, f"nhac-cho-{release.carrier.code}-{release.id}")
@@ -172,6 +173,12 @@ def release_package(release_id: int) -> Any:
 @blp.route("/ringback/releases/<int:release_id>/audio")
 @roles(*READERS)
 @blp.response(200, description="The audio in the carrier's upload profile")
+@blp.doc(
+    **file_responses(
+        "The audio in the carrier's upload profile",
+        {"audio/mpeg": BINARY_BODY, "audio/wav": BINARY_BODY},
+    )
+)
 def release_audio(release_id: int) -> Any:
     release = releases.get(release_id)
     return send_asset(release.audio_asset, f"nhac-cho-{release.carrier.code}-{release.id}")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from .. import http_cache
 from .. import scheduling as sched
 from ..access import roles
 from ..auth import current_actor
@@ -19,7 +20,7 @@ from ..models.base import local_today
 from ..services.broadcast import playlists, plays, schedules
 from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
-from .downloads import playlist_download
+from .downloads import playlist_download, validator_extra
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
 
@@ -172,22 +173,54 @@ def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     return schedule
 
 
+PLAYLIST_CONTENT = {
+    "application/json": {"schema": {"type": "object"}},
+    "application/vnd.apple.mpegurl": {
+        "schema": {"type": "string"},
+        "example": "#EXTM3U\n#EXT-X-VERSION:3\n…\n#EXT-X-ENDLIST\n",
+    },
+    "text/calendar": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}},
+    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+}
+
+
 @blp.route("/playlists")
 @roles(*READERS)
 @blp.arguments(PlaylistQuery(), location="query")
 @blp.response(200, description="The playlist; `format` gives M3U8, ZIP, iCalendar or HTML")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The playlist (`format`: json, m3u8, ics, html, zip)",
+            "content": PLAYLIST_CONTENT,
+        },
+        "206": {
+            "description": "A byte range of the ZIP (`Range`, resumed with `If-Range`)",
+            "content": {"application/zip": PLAYLIST_CONTENT["application/zip"]},
+        },
+        "304": {"description": "The copy named by `If-None-Match` (weak or strong) is current"},
+        "416": {"description": "The range is outside the ZIP (`Content-Range: bytes */N`)"},
+        "503": {"description": "An audio file of the bundle cannot be read now"},
+    }
+)
 def get_playlist(args: dict[str, Any]) -> Any:
-    """The playlist of an area for one or more days. JSON carries an ETag (If-None-Match: 304)."""
-    result = playlists.for_code(
-        current_user, args["area"], args["date"] or local_today(), args["days"]
-    )
-    if args["format"] != "json":
-        return playlist_download(result, args["format"])
-    if request.if_none_match.contains(result.etag):
-        return Response(status=304, headers={"ETag": f'"{result.etag}"'})
+    """The playlist of an area for one or more days, in any format, with a validator (ETag):
+    a device polling with `If-None-Match` gets 304 while nothing it is made of has changed.
+    Audio links in M3U8, iCalendar and HTML are signed and expire (MEDIA_LINK_HOURS)."""
+    fmt, day = args["format"], args["date"] or local_today()
+    tags = http_cache.client_tags()
+    if tags and fmt != "zip":  # the ZIP answers If-None-Match along with Range and If-Range
+        tag = playlists.current_tag(
+            current_user, args["area"], day, args["days"], fmt, validator_extra(fmt), tags
+        )
+        if tag is not None:
+            return http_cache.not_modified(tag)
+    result = playlists.for_code(current_user, args["area"], day, args["days"])
+    if fmt != "json":
+        return playlist_download(result, fmt)
     response = Response(result.json_body, mimetype="application/json")
-    response.set_etag(result.etag)
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers.update(http_cache.cache_headers(playlists.remember(result, "json")))
     return response
 
 

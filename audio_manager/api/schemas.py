@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from flask import url_for
 
@@ -94,3 +96,15 @@ class MessageSchema(ma.Schema):
     valid_from = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     valid_until = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     created_at = ma.fields.DateTime(dump_only=True)
+
+
+JSON_BODY = {"schema": {"type": "object"}}
+TEXT_BODY = {"schema": {"type": "string"}}
+BINARY_BODY = {"schema": {"type": "string", "format": "binary"}}
+CSV = {"text/csv": TEXT_BODY}
+XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": BINARY_BODY}
+
+
+def file_responses(description: str, content: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI responses of a download: its content types, so generated clients fetch them."""
+    return {"responses": {"200": {"description": description, "content": content}}}

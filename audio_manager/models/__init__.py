@@ -4,7 +4,7 @@ from .accounts import ApiToken, ApprovalLanguage, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
 from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
-from .data_versions import DataVersion
+from .data_versions import DataVersion, PlaylistScope
 from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
 from .play_counts import HamletPlayCount, PlayCount
 from .plays import PlayEvent
@@ -44,6 +44,7 @@ __all__ = [
     "Message",
     "PlayCount",
     "PlayEvent",
+    "PlaylistScope",
     "Priority",
     "ReleaseStatus",
     "RenderJob",

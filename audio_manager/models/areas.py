@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ColumnElement, ForeignKey, Index, Integer, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,8 +16,11 @@ class Area(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(32), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
-    # Materialised path of ids, "/1/7/42/", so a subtree is one indexed prefix match.
-    path: Mapped[str] = mapped_column(String(400), default="", index=True)
+    # Materialised path of ids, "/1/7/42/", so a subtree is one range of the index (compared
+    # byte by byte: COLLATE "C" on PostgreSQL, see subtree()).
+    path: Mapped[str] = mapped_column(
+        String(400).with_variant(String(400, collation="C"), "postgresql"), default="", index=True
+    )
 
     parent: Mapped[Area | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Area]] = relationship(back_populates="parent", order_by="Area.name")
@@ -38,6 +41,12 @@ class Area(db.Model):
         self.language_rows = [
             AreaLanguage(language=code, position=index) for index, code in enumerate(languages)
         ]
+
+    @staticmethod
+    def subtree(path: str) -> ColumnElement[bool]:
+        """Areas at or below the one with this path, as an index range (no LIKE: with a bound
+        parameter PostgreSQL cannot turn a LIKE prefix into an index range)."""
+        return and_(Area.path >= path, Area.path < path[:-1] + chr(ord(path[-1]) + 1))
 
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]

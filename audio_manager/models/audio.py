@@ -29,6 +29,7 @@ class Asset(db.Model):
     bitrate: Mapped[int | None] = mapped_column(Integer)
     loudness_lufs: Mapped[float | None] = mapped_column(Float)
     true_peak_dbtp: Mapped[float | None] = mapped_column(Float)
+    crc32: Mapped[int | None] = mapped_column(BigInteger)  # for ZIP bundles (filled lazily)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

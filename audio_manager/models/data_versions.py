@@ -22,3 +22,17 @@ class DataVersion(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class PlaylistScope(db.Model):
+    """A version number per province (``p<area id>``) and per message (``m<message id>``).
+
+    Triggers (migration 0011) move it on with any change to the areas and schedules of the
+    province, or to the message, its variants, versions, renditions and assets, so a playlist's
+    validator can be computed from the few scopes it is made of, without building it.
+    """
+
+    __tablename__ = "playlist_scopes"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -46,12 +46,12 @@ class ExportContext:
     area_name: str
     hamlet_names: Mapping[int, str]
     language_names: Mapping[str, str]  # code -> native name, e.g. {"khmer": "ភាសាខ្មែរ"}
-    generated_at: datetime  # aware
+    revised_at: datetime  # aware
     days: Sequence[date]
 
     def __post_init__(self) -> None:
-        if self.generated_at.tzinfo is None:
-            raise ValueError("generated_at must be an aware datetime")
+        if self.revised_at.tzinfo is None:
+            raise ValueError("revised_at must be an aware datetime")
 
     def language_name(self, code: str) -> str:
         return self.language_names.get(code, code)
@@ -73,9 +73,13 @@ def local_time(at: datetime) -> datetime:
     return at.astimezone(LOCAL_TZ)
 
 
-def whole_seconds(duration_s: float | None) -> int | None:
-    """Whole seconds, rounded up so totals never understate air time."""
-    return None if duration_s is None else math.ceil(duration_s)
+def clock(seconds: float | None) -> str:
+    """``m:ss`` of a measured duration, to the nearest second ("—" when unknown). Totals are
+    added up before rounding, so a day of 21 items of 10.0 s reads 3:30, not 3:51."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 # --- file names --------------------------------------------------------------------------------
@@ -117,29 +121,43 @@ def assign_file_names(items: Items) -> list[str | None]:
 # --- M3U8 --------------------------------------------------------------------------------------
 
 
-def m3u8(items: Items, url_for: Callable[[PlaylistItem, int], str], ctx: ExportContext) -> str:
-    """Extended M3U, UTF-8, ``\\n`` line ends. ``url_for(item, index)`` gets the 1-based index.
+def m3u8(
+    items: Items,
+    url_for: Callable[[PlaylistItem, int], str],
+    ctx: ExportContext,
+    title: str | None = None,
+) -> str:
+    """An HLS media playlist (VOD, ended) that players open as a list of whole files: ffmpeg,
+    mpv and VLC play every item in order. UTF-8, ``\\n`` line ends; ``url_for(item, index)``
+    gets the 1-based index. ``#EXTINF`` carries the measured duration to the millisecond.
 
     Only "ok" items are playable entries; every other item becomes a ``#`` comment line naming
     the language and time that is missing, so nothing disappears silently.
     """
+    playable = [item for item in items if item.status == "ok"]
+    longest = max((item.duration_s or 0.0 for item in playable), default=1.0)
     lines = [
         "#EXTM3U",
-        f"#PLAYLIST:{_one_line(ctx.area_name)} {', '.join(map(str, ctx.days))}",
-        f"# {_one_line(ctx.area_code)} · generated {ctx.generated_at.isoformat()}",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{max(1, math.ceil(longest))}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        f"#PLAYLIST:{_one_line(title or ctx.area_name)} {', '.join(map(str, ctx.days))}",
+        f"# {_one_line(ctx.area_code)} · revised {ctx.revised_at.isoformat()}",
     ]
     for index, item in enumerate(items, start=1):
-        title = _one_line(item.title)
+        title_text = _one_line(item.title)
         language = _one_line(ctx.language_name(item.language))
         when = local_time(item.at).strftime("%Y-%m-%d %H:%M")
         if item.status != "ok":  # a comment, so the gap is visible to whoever reads the file
             lines.append(
-                f"# {item.status.upper()}: {item.language} ({language}) at {when} — {title}"
+                f"# {item.status.upper()}: {item.language} ({language}) at {when} — {title_text}"
             )
         else:
-            seconds = whole_seconds(item.duration_s)
-            lines.append(f"#EXTINF:{-1 if seconds is None else seconds},{title} [{language}]")
+            duration = "-1" if item.duration_s is None else f"{item.duration_s:.3f}"
+            lines.append(f"#EXTINF:{duration},{title_text} [{language}]")
             lines.append(_one_line(url_for(item, index)))
+    lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
 
 
@@ -177,7 +195,7 @@ def manifest(
         "area": {"code": ctx.area_code, "name": ctx.area_name},
         "days": [day.isoformat() for day in ctx.days],
         "timezone": TIMEZONE_NAME,
-        "generated_at": ctx.generated_at.isoformat(),
+        "revised_at": ctx.revised_at.isoformat(),
         "counts": {"items": len(rows), **counts},
         "items": rows,
     }
@@ -201,12 +219,7 @@ tr.missing td, tr.expired td { color: #555; font-style: italic; background: #f4f
 _HEADERS = ("Giờ", "Ấp/Khóm", "Ngôn ngữ", "Thông điệp", "Thời lượng", "Trạng thái", "Đã phát")
 
 
-def _duration_text(duration_s: float | None) -> str:
-    seconds = whole_seconds(duration_s)
-    return "—" if seconds is None else f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _row(item: PlaylistItem, ctx: ExportContext, name: str | None) -> str:
+def _row(item: PlaylistItem, ctx: ExportContext, name: str | None, link: str | None) -> str:
     e = html.escape
     title = e(item.title)
     if item.play_now:
@@ -215,26 +228,35 @@ def _row(item: PlaylistItem, ctx: ExportContext, name: str | None) -> str:
         title = f'<span class="badge">Ưu tiên</span><br>{title}'
     if name:
         title += f'<br><span class="file">{e(name)}</span>'
+    if link:
+        title += f'<br><a class="file" href="{e(link)}">▶ {e(ctx.language_name(item.language))}</a>'
     cells = (
         f'<td class="num">{local_time(item.at):%H:%M}</td>',
         f"<td>{e(', '.join(ctx.hamlets(item)))}</td>",
         f"<td>{e(ctx.language_name(item.language))}</td>",
         f"<td>{title}</td>",
-        f'<td class="num">{_duration_text(item.duration_s)}</td>',
+        f'<td class="num">{clock(item.duration_s)}</td>',
         f"<td>{e(STATUS_LABELS.get(item.status, item.status))}</td>",
         f'<td class="box">{"☐" if item.status == "ok" else "—"}</td>',
     )
     return f'<tr class="{e(item.status)}">{"".join(cells)}</tr>'
 
 
-def schedule_html(items: Items, ctx: ExportContext, file_names: FileNames | None = None) -> str:
-    """A self-contained printable page (inline CSS, no external URL), one table per day.
-    With ``file_names`` (as for the ZIP) each row also shows the audio file to play."""
+def schedule_html(
+    items: Items,
+    ctx: ExportContext,
+    file_names: FileNames | None = None,
+    url_for: Callable[[PlaylistItem, int], str] | None = None,
+) -> str:
+    """A self-contained printable page (inline CSS, no external resource), one table per day.
+    With ``file_names`` (as for the ZIP) each row also shows the audio file to play; with
+    ``url_for(item, index)`` each playable row links to its audio (signed links)."""
     e = html.escape
     by_day: dict[date, list[str]] = {day: [] for day in ctx.days}
     for index, item in enumerate(items):
         name = file_names[index] if file_names is not None else None
-        by_day.setdefault(local_time(item.at).date(), []).append(_row(item, ctx, name))
+        link = url_for(item, index + 1) if url_for is not None and item.status == "ok" else None
+        by_day.setdefault(local_time(item.at).date(), []).append(_row(item, ctx, name, link))
     header = "".join(f"<th>{h}</th>" for h in _HEADERS)
     sections = []
     for day in sorted(by_day):
@@ -246,15 +268,15 @@ def schedule_html(items: Items, ctx: ExportContext, file_names: FileNames | None
             + "\n</tbody>\n</table>"
         )
     missing = sum(1 for item in items if item.status != "ok")
-    total = sum(whole_seconds(item.duration_s) or 0 for item in items if item.status == "ok")
-    generated = local_time(ctx.generated_at)
+    total = sum(item.duration_s or 0.0 for item in items if item.status == "ok")
+    revised = local_time(ctx.revised_at)
     return (
         '<!DOCTYPE html>\n<html lang="vi">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Lịch phát – {e(ctx.area_name)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>Lịch phát loa – {e(ctx.area_name)} ({e(ctx.area_code)})</h1>\n"
-        f'<p class="meta">{len(items)} mục · tổng thời lượng {_duration_text(total)}'
-        f" · {missing} mục không phát được · tạo lúc {generated:%H:%M %d/%m/%Y}</p>\n"
+        f'<p class="meta">{len(items)} mục · tổng thời lượng {clock(total)}'
+        f" · {missing} mục không phát được · cập nhật {revised:%H:%M %d/%m/%Y}</p>\n"
         + "\n".join(sections)
         + '\n<div class="sign"><span>Ghi chú: ....................................</span>'
         "<span>Người phát (ký, ghi rõ họ tên)</span></div>\n</body>\n</html>\n"

@@ -4,6 +4,7 @@ octets."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from .exports import (
@@ -15,8 +16,8 @@ from .exports import (
     Items,
     ascii_token,
     local_time,
-    whole_seconds,
 )
+from .playlist import PlaylistItem
 
 
 def ics_escape(text: str) -> str:
@@ -50,22 +51,31 @@ def _utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics(items: Items, ctx: ExportContext, uid_domain: str = "audio-manager.local") -> str:
+def ics(
+    items: Items,
+    ctx: ExportContext,
+    uid_domain: str = "audio-manager.local",
+    url_for: Callable[[PlaylistItem, int], str] | None = None,
+) -> str:
     """An RFC 5545 calendar with one VEVENT per item (CRLF line ends, folded lines).
 
-    UIDs are stable: area code, local date and time, schedule id and language. DTEND is left
-    out when the duration is unknown (a missing item): the event then has no length.
+    UIDs are stable: area code, local date and time, schedule id and language. DTSTAMP is when
+    the playlist's data last changed (``ctx.revised_at``), so unchanged data gives the same
+    bytes. DTEND is the start plus the measured duration, to the second; it is left out when
+    the duration is unknown (a missing item): the event then has no length. No METHOD: a
+    published calendar, not a scheduling message (libical requires an ORGANIZER with one). With
+    ``url_for(item, index)`` a playable event carries its audio as ``ATTACH`` (a signed link).
     """
     domain = re.sub(r"[^A-Za-z0-9.-]+", "-", uid_domain).strip("-.") or "audio-manager.local"
     area = ascii_token(ctx.area_code, "area")
-    stamp = _utc(ctx.generated_at)
+    stamp = _utc(ctx.revised_at)
     lines = [
         *("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//audio_manager//playlist//VI"),
-        *("CALSCALE:GREGORIAN", "METHOD:PUBLISH"),
+        "CALSCALE:GREGORIAN",
         f"X-WR-CALNAME:{ics_escape(f'Lịch phát – {ctx.area_name}')}",
         f"X-WR-TIMEZONE:{TIMEZONE_NAME}",
     ]
-    for item in items:
+    for index, item in enumerate(items, start=1):
         local = local_time(item.at)
         language = ctx.language_name(item.language)
         status = STATUS_LABELS.get(item.status, item.status)
@@ -81,16 +91,18 @@ def ics(items: Items, ctx: ExportContext, uid_domain: str = "audio-manager.local
             f"-{ascii_token(item.language, 'und')}@{domain}"
         )
         lines += ["BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{stamp}", f"DTSTART:{_utc(item.at)}"]
-        seconds = whole_seconds(item.duration_s)
-        if seconds:
-            lines.append(f"DTEND:{_utc(item.at + timedelta(seconds=seconds))}")
+        if item.duration_s:
+            end = item.at + timedelta(seconds=max(1, round(item.duration_s)))
+            lines.append(f"DTEND:{_utc(end)}")
         lines += [
             f"SUMMARY:{ics_escape(summary)}",
             f"DESCRIPTION:{ics_escape(description)}",
             f"LOCATION:{ics_escape(ctx.area_name)}",
             f"PRIORITY:{ICS_PRIORITY.get(item.priority, 0)}",
             "TRANSP:TRANSPARENT",
-            "END:VEVENT",
         ]
+        if url_for is not None and item.status == "ok":
+            lines.append(f"ATTACH;FMTTYPE=audio/mpeg:{url_for(item, index)}")
+        lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(ics_fold(line) + "\r\n" for line in lines)

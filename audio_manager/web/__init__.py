@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         home,
         installs,
+        media,
         messages,
         operator,
         production,
@@ -40,5 +41,6 @@ def register_blueprints(app: Flask) -> None:
         reports,
         ringback,
         installs,
+        media,
     ):
         app.register_blueprint(module.bp)

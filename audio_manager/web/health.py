@@ -22,6 +22,13 @@ def check_storage() -> str:
         return f"error: {exc.strerror}"
 
 
+@bp.route("/livez")
+@public
+def livez() -> Any:
+    """The process answers (touches nothing else: no database, no storage)."""
+    return jsonify(status="ok")
+
+
 @bp.route("/healthz")
 @public
 def healthz() -> Any:

@@ -9,7 +9,7 @@ The versions table carries the data-version triggers (0005): on SQLite its colum
 dropped with plain ALTER TABLE (a batch copy would drop the triggers).
 
 Revision ID: 0012_speech
-Revises: 0007_ringback
+Revises: 0011_playlist_scopes
 Create Date: 2026-12-02 02:34:36.557504
 
 """
@@ -80,7 +80,7 @@ SEED_VIETNAMESE = {
 
 # revision identifiers, used by Alembic.
 revision = '0012_speech'
-down_revision = '0007_ringback'
+down_revision = '0011_playlist_scopes'
 branch_labels = None
 depends_on = None
 

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import struct
-import tracemalloc
-import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
-from typing import Any, BinaryIO
+from typing import Any
 
 import pytest
 
 from audio_manager.scheduling import LOCAL_TZ, PlaylistItem
-from audio_manager.scheduling.bundle import zip_stream
 from audio_manager.scheduling.exports import (
     ExportContext,
-    ExportIntegrityError,
     assign_file_names,
     file_name,
     m3u8,
@@ -38,7 +31,7 @@ CTX = ExportContext(
     area_name="Xã An <Thạnh>",
     hamlet_names={1: "Ấp Sóc Vồ", 2: "Khóm 3 & 4"},
     language_names={"kinh": "Tiếng Việt", "hoa": "中文", "khmer": "ភាសាខ្មែរ"},
-    generated_at=datetime(2025, 6, 1, 20, 15, 30, tzinfo=UTC),
+    revised_at=datetime(2025, 6, 1, 20, 15, 30, tzinfo=UTC),
     days=(DAY,),
 )
 EVIL = "Tin <script>alert(1)</script>\r\n#EXTINF:1,pwned\nhttp://evil.example/x.mp3"
@@ -110,8 +103,16 @@ def test_m3u8_lists_ok_items_in_order_with_missing_as_comments() -> None:
     entries = [line for line in lines if not line.startswith("#")]
     assert entries == [f"https://x.example/a/{i}.mp3" for i in (1, 2, 4, 5)]
     extinf = [line for line in lines if line.startswith("#EXTINF:")]
-    assert extinf[0] == "#EXTINF:31,Bão số 5 [Tiếng Việt]"  # 30.2 s rounded up
-    assert extinf[3] == "#EXTINF:12,Gia hạn; thẻ, BHYT\\ [中文]"
+    assert extinf[0] == "#EXTINF:30.200,Bão số 5 [Tiếng Việt]"  # the measured duration
+    assert extinf[3].startswith("#EXTINF:") and extinf[3].endswith(",Gia hạn; thẻ, BHYT\\ [中文]")
+    # HLS: players (ffmpeg, mpv, VLC) treat it as a finished list and play it all, in order
+    assert lines[1:5] == [
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:31",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+    ]
+    assert lines[-1] == "#EXT-X-ENDLIST"
     assert "# MISSING: khmer (ភាសាខ្មែរ) at 2025-06-02 06:30 — BHXH tự nguyện" in lines
     assert any(
         line.startswith("# EXPIRED: kinh (Tiếng Việt) at 2025-06-02 18:00") for line in lines
@@ -123,10 +124,10 @@ def test_m3u8_titles_cannot_inject_lines() -> None:
     lines = text.split("\n")
     assert sum(line.startswith("#EXTINF:") for line in lines) == 4
     assert not any(line.startswith("http://evil") for line in lines)
-    assert "#EXTINF:31,Tin <script>alert(1)</script> #EXTINF:1,pwned http://evil" in text
+    assert ",Tin <script>alert(1)</script> #EXTINF:1,pwned http://evil" in text
     for separator in ("\u2028", "\x85", "\x0b"):
         one = m3u8([replace(ITEMS[0], title=f"a{separator}b")], lambda it, i: "u", CTX)
-        assert one.splitlines()[3] == "#EXTINF:31,a b [Tiếng Việt]"
+        assert "#EXTINF:30.200,a b [Tiếng Việt]" in one.splitlines()
 
 
 def test_m3u8_unknown_duration_is_minus_one() -> None:
@@ -142,7 +143,7 @@ def test_manifest_fields() -> None:
     data = json.loads(json.dumps(manifest(ITEMS, CTX, names)))
     assert data["area"] == {"code": "94101", "name": "Xã An <Thạnh>"}
     assert data["days"] == ["2025-06-02"]
-    assert data["generated_at"] == "2025-06-01T20:15:30+00:00"
+    assert data["revised_at"] == "2025-06-01T20:15:30+00:00"
     assert data["timezone"] == "Asia/Ho_Chi_Minh"
     assert data["counts"] == {"items": 6, "ok": 4, "missing": 1, "expired": 1}
     first, missing = data["items"][0], data["items"][2]
@@ -190,7 +191,7 @@ def test_schedule_html_is_self_contained_and_escaped() -> None:
         assert f"<th>{header}</th>" in page
     assert "<th>Đã phát</th>" in page
     assert page.count("☐") == 4  # one box per playable item
-    assert "ភាសាខ្មែរ" in page and "Thiếu bản phát" in page and "0:31" in page
+    assert "ភាសាខ្មែរ" in page and "Thiếu bản phát" in page and "0:30" in page  # 30.2 s
     assert "PHÁT NGAY" in page
     for external in ("http://", "https://", "src=", "href=", "@import", "url("):
         assert external not in page.replace("http://evil.example", "")
@@ -244,8 +245,9 @@ def test_ics_calendar() -> None:
     assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == len(items)
     events = [dict(line.split(":", 1) for line in chunk.split("\n")) for chunk in vevents(lines)]
     first = events[0]
-    assert first["DTSTART"] == "20250602T000000Z" and first["DTEND"] == "20250602T000031Z"
-    assert first["DTSTAMP"] == "20250601T201530Z"
+    assert first["DTSTART"] == "20250602T000000Z" and first["DTEND"] == "20250602T000030Z"
+    assert first["DTSTAMP"] == "20250601T201530Z"  # when the data last changed
+    assert "METHOD" not in "".join(lines)  # libical wants an ORGANIZER with a METHOD
     assert first["UID"] == "20250602T070000-94101-s3-kinh@audio-manager.local"
     assert first["SUMMARY"] == "Bão số 5 (Tiếng Việt)"
     assert "Ấp Sóc Vồ\\, Khóm 3 & 4" in first["DESCRIPTION"]
@@ -270,195 +272,3 @@ def vevents(lines: list[str]) -> Iterable[str]:
             yield "\n".join(chunk)
         else:
             chunk.append(line)
-
-
-# --- ZIP ---------------------------------------------------------------------------------------
-
-
-class Opener:
-    """open_audio for the tests: serves AUDIO by sha256 and records what was opened/closed."""
-
-    def __init__(self, data: dict[str, bytes] | None = None) -> None:
-        self.data = data if data is not None else BY_SHA
-        self.opened: list[str] = []
-        self.streams: list[io.BytesIO] = []
-
-    def __call__(self, it: PlaylistItem) -> BinaryIO:
-        assert it.sha256 is not None
-        self.opened.append(it.sha256)
-        stream = io.BytesIO(self.data[it.sha256])
-        self.streams.append(stream)
-        return stream
-
-
-def test_zip_contents_dedup_and_references() -> None:
-    opener = Opener()
-    chunks = list(zip_stream(ITEMS, CTX, opener, chunk_size=1000))
-    assert all(stream.closed for stream in opener.streams)
-    assert opener.opened == [SHA["alpha"], SHA["bravo"], SHA["charlie"]]  # bravo once
-    assert max(len(c) for c in chunks[1:]) < 1000 + 200  # the first holds the text files
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
-    assert archive.testzip() is None
-    names = assign_file_names(ITEMS)
-    audio = [names[0], names[1], names[4]]
-    assert archive.namelist() == ["playlist.m3u8", "manifest.json", "schedule.html", *audio]
-    for name, sha in zip(audio, (SHA["alpha"], SHA["bravo"], SHA["charlie"]), strict=True):
-        info = archive.getinfo(name)
-        assert info.compress_type == zipfile.ZIP_STORED
-        assert archive.read(name) == BY_SHA[sha]
-        assert local_header_has_zip64(archive, info)
-    assert archive.getinfo(names[0]).date_time == (2025, 6, 2, 7, 0, 0)
-    for name in ("playlist.m3u8", "manifest.json", "schedule.html"):
-        info = archive.getinfo(name)
-        assert info.compress_type == zipfile.ZIP_DEFLATED
-        assert info.date_time == (2025, 6, 2, 3, 15, 30)  # generated_at, local time
-    playlist = archive.read("playlist.m3u8").decode("utf-8")
-    referenced = [line for line in playlist.splitlines() if not line.startswith("#")]
-    assert referenced == [names[0], names[1], names[3], names[4]]
-    assert set(referenced) <= set(archive.namelist())
-    assert "# MISSING: khmer" in playlist
-    data = json.loads(archive.read("manifest.json"))
-    assert [row["file"] for row in data["items"]] == names
-    page = archive.read("schedule.html").decode("utf-8")
-    assert "&lt;script&gt;" in page and names[4] in page
-    again = b"".join(zip_stream(ITEMS, CTX, Opener(), chunk_size=1000))
-    assert again == b"".join(chunks)  # deterministic bytes
-
-
-def local_header_has_zip64(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    fp = archive.fp
-    assert fp is not None
-    fp.seek(info.header_offset)
-    header = fp.read(30)
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    extra = fp.read(name_len + extra_len)[name_len:]
-    return header[:4] == b"PK\x03\x04" and extra[:2] == b"\x01\x00"
-
-
-def test_zip_with_no_playable_item() -> None:
-    opener = Opener()
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(zip_stream(ITEMS[2:3], CTX, opener))))
-    assert archive.namelist() == ["playlist.m3u8", "manifest.json", "schedule.html"]
-    assert opener.opened == []
-
-
-def test_zip_rejects_audio_that_does_not_match() -> None:
-    opener = Opener({SHA["alpha"]: b"tampered"})
-    with pytest.raises(ExportIntegrityError, match="expected"):
-        b"".join(zip_stream(ITEMS[:1], CTX, opener))
-    assert opener.streams[0].closed
-    same_size = Opener({SHA["alpha"]: b"x" * len(AUDIO["alpha"])})
-    with pytest.raises(ExportIntegrityError):
-        b"".join(zip_stream(ITEMS[:1], CTX, same_size))
-    unchecked = b"".join(zip_stream(ITEMS[:1], CTX, Opener({SHA["alpha"]: b"t"}), verify=False))
-    assert zipfile.ZipFile(io.BytesIO(unchecked)).read(file_name(ITEMS[0], 1)) == b"t"
-
-
-def test_zip_closes_the_source_when_the_client_goes_away() -> None:
-    opener = Opener()
-    stream = zip_stream(ITEMS, CTX, opener, chunk_size=100)
-    next(stream), next(stream)
-    stream.close()
-    assert opener.streams and all(s.closed for s in opener.streams)
-
-
-# --- memory ------------------------------------------------------------------------------------
-
-FILE_SIZE = 50 * 1024 * 1024  # four of them: 200 MB streamed
-
-
-class Generated(io.RawIOBase):
-    """``size`` bytes made on the fly from a 64 KiB pattern; never materialised."""
-
-    def __init__(self, size: int, seed: int) -> None:
-        super().__init__()
-        self.remaining = size
-        self.block = bytes((seed * 7 + i * 31) % 251 for i in range(1 << 16))
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        n = min(self.remaining, len(self.block) if n < 0 else min(n, len(self.block)))
-        self.remaining -= n
-        return memoryview(self.block)[:n].tobytes()  # a fresh object, as a real read returns
-
-
-def generated_crc(size: int, seed: int) -> int:
-    block, crc = Generated(0, seed).block, 0
-    for _ in range(size // len(block)):
-        crc = zlib.crc32(block, crc)
-    return zlib.crc32(block[: size % len(block)], crc)
-
-
-class TailFile(io.RawIOBase):
-    """A seekable view of a ``size``-byte file of which only the last bytes are known: enough
-    for zipfile to read the central directory without the archive ever being held in memory."""
-
-    def __init__(self, size: int, tail: bytes) -> None:
-        super().__init__()
-        self.size, self.tail, self.pos = size, tail, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self.pos = {0: 0, 1: self.pos, 2: self.size}[whence] + offset
-        return self.pos
-
-    def tell(self) -> int:
-        return self.pos
-
-    def readinto(self, buffer: Any) -> int:
-        start = self.pos - (self.size - len(self.tail))
-        assert start >= 0, "read outside the known tail"
-        data = self.tail[start : start + len(buffer)]
-        buffer[: len(data)] = data
-        self.pos += len(data)
-        return len(data)
-
-
-def test_zip_streams_200_mb_in_constant_memory() -> None:
-    items = [
-        replace(
-            ITEMS[0],
-            at=at(f"{6 + n:02d}:00"),
-            schedule_id=n + 1,
-            sha256=f"{n + 1:064x}",
-            size=FILE_SIZE,
-        )
-        for n in range(4)
-    ]
-    items.append(replace(items[0], language="hoa"))  # same audio: stored once
-    opened: list[int] = []
-
-    def open_audio(it: PlaylistItem) -> BinaryIO:
-        opened.append(it.schedule_id)
-        return Generated(FILE_SIZE, it.schedule_id)  # type: ignore[return-value]
-
-    total, tail = 0, b""
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        for chunk in zip_stream(items, CTX, open_audio, verify=False):
-            total += len(chunk)
-            tail = (tail + chunk)[-(256 * 1024) :]
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 10 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
-    assert opened == [1, 2, 3, 4]
-    assert 4 * FILE_SIZE < total < 4 * FILE_SIZE + 64 * 1024
-    archive = zipfile.ZipFile(TailFile(total, tail))
-    names = assign_file_names(items)
-    assert archive.namelist() == ["playlist.m3u8", "manifest.json", "schedule.html", *names[:4]]
-    for n, name in enumerate(names[:4]):
-        info = archive.getinfo(name)
-        expected = (FILE_SIZE, FILE_SIZE, generated_crc(FILE_SIZE, n + 1))
-        assert (info.file_size, info.compress_size, info.CRC) == expected
-    last = archive.getinfo(names[3])
-    end_of_data = last.header_offset + 30 + len(names[3]) + 20 + FILE_SIZE + 24
-    assert end_of_data == archive.start_dir  # the central directory follows the last entry

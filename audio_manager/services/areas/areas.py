@@ -41,7 +41,7 @@ def restrict(query: Select, user: User) -> Select:
         return query
     if not scope:
         return query.where(db.false())
-    return query.where(or_(*(Area.path.startswith(area.path) for area in scope)))
+    return query.where(or_(*(Area.subtree(area.path) for area in scope)))
 
 
 class HasPath(Protocol):

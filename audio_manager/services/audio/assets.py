@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,10 +105,33 @@ def store_file(path: str | Path, mime: str, measurement: Measurement | None = No
         bitrate=facts.bitrate,
         loudness_lufs=_finite(facts.lufs),
         true_peak_dbtp=_finite(facts.true_peak_dbtp),
+        crc32=file_crc32(path),
     )
     db.session.add(asset)
     db.session.flush()
     return asset
+
+
+def file_crc32(path: str | Path) -> int:
+    """The CRC-32 of a file (what a ZIP records for it)."""
+    crc = 0
+    with Path(path).open("rb") as src:
+        while chunk := src.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def stream_crc32(asset: Asset) -> int:
+    """The CRC-32 of a stored asset, read through the storage."""
+    crc = 0
+    with storage().open(asset.storage_key) as src:
+        while chunk := src.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def by_sha256(sha256: str) -> Asset | None:
+    return db.session.scalar(db.select(Asset).where(Asset.sha256 == sha256))
 
 
 def fetch_to(asset: Asset, path: Path) -> Path:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from ... import scheduling as sched
 from ...models import Area, Message, Schedule, Version
 from ...models.base import utcnow
-from .playlists import playable_inputs
+from .playlist_reads import playable_inputs
 from .schedules import (
     hamlet_input,
     hamlet_paths,

@@ -234,7 +234,7 @@ def hamlets_under(areas: Sequence[Area]) -> list[Area]:
     return list(
         db.session.scalars(
             db.select(Area)
-            .where(Area.level == leaf, or_(*(Area.path.startswith(a.path) for a in areas)))
+            .where(Area.level == leaf, or_(*(Area.subtree(a.path) for a in areas)))
             .options(selectinload(Area.language_rows))
             .order_by(Area.path)
         )
@@ -251,7 +251,7 @@ def hamlet_input(area: Area) -> sched.Hamlet:
 def schedules_touching(area: Area, first: date, last: date) -> list[Schedule]:
     """Active schedules between two dates whose targets are inside ``area`` or above it."""
     ancestor_ids = [*area.ancestor_ids(), area.id]
-    inside = db.select(Area.id).where(Area.path.startswith(area.path))
+    inside = db.select(Area.id).where(Area.subtree(area.path))
     return list(
         db.session.scalars(
             db.select(Schedule)

@@ -63,7 +63,7 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
     hamlets = db.session.execute(
         db.select(Area.id, Area.path, AreaLanguage.language)
         .join(AreaLanguage, AreaLanguage.area_id == Area.id)
-        .where(Area.level == levels.leaf, Area.path.startswith(area.path))
+        .where(Area.level == levels.leaf, Area.subtree(area.path))
     ).all()
     row_of = _row_ids(hamlets, row_level, levels)
     # Each hamlet-language under every area id on its path: a target finds its hamlets at once.
