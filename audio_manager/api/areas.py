@@ -17,6 +17,7 @@ from ..models import Area, Role
 from ..services.areas import areas
 from ..services.areas.area_import import import_areas
 from ..services.errors import NotFound, ValidationFailed
+from .fields import Count
 
 blp = Blueprint("api_areas", __name__, description="The area tree (province › commune › hamlet)")
 
@@ -46,7 +47,7 @@ class AreaQuerySchema(ma.Schema):
     code = ma.fields.String()
     q = ma.fields.String(metadata={"description": "Search in names and codes"})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(0))
+    offset = Count(load_default=0)
 
 
 class ImportReportSchema(ma.Schema):

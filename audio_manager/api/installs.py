@@ -27,6 +27,7 @@ from ..services.ringback import (
     installs,
     releases,
 )
+from .fields import Id
 from .reports import READERS
 from .ringback import carrier_by_code
 
@@ -74,7 +75,7 @@ class ImportSchema(ma.Schema):
 class ImportForm(ma.Schema):
     file = ma.fields.Raw(metadata={"type": "string", "format": "binary"})
     carrier = ma.fields.String(metadata={"description": "Carrier of every line without one"})
-    release_id = ma.fields.Integer(metadata={"description": "Tone of every line without a code"})
+    release_id = Id(metadata={"description": "Tone of every line without a code"})
     unit = ma.fields.String(metadata={"description": "Area code for lines without a unit"})
     action = ma.fields.String(metadata={"description": "install or uninstall"})
     date = ma.fields.String(metadata={"description": "Date of lines without one"})
@@ -86,8 +87,8 @@ class ReportQuery(ma.Schema):
         load_default="carrier", validate=ma.validate.OneOf(install_reports.GROUPS)
     )
     as_of = ma.fields.Date(load_default=None, metadata={"description": "Default: today"})
-    carrier = ma.fields.Integer(load_default=None)
-    tone = ma.fields.Integer(load_default=None, metadata={"description": "Release id"})
+    carrier = Id(load_default=None)
+    tone = Id(load_default=None, metadata={"description": "Release id"})
     months = ma.fields.Integer(load_default=12, validate=ma.validate.Range(1, 60))
     format = ma.fields.String(
         load_default="json", validate=ma.validate.OneOf(["json", "csv", "xlsx"])

@@ -18,6 +18,7 @@ from ..services.audio import rendering
 from ..services.audio.assets import extension_for, storage
 from ..services.errors import NotFound, ValidationFailed
 from ..services.messages import messages, versions
+from .fields import Id
 from .schemas import JobSchema, VersionSchema
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
@@ -50,11 +51,11 @@ class UploadRequest(ma.Schema):
 
 class BulletinRequest(ma.Schema):
     parts = ma.fields.List(
-        ma.fields.Integer(),
+        Id(),
         required=True,
         metadata={"description": "Version ids, in playing order"},
     )
-    gap_seconds = ma.fields.Float(load_default=None)
+    gap_seconds = ma.fields.Float(load_default=None, validate=ma.validate.Range(0, 10))
 
 
 class CreatedVersion(ma.Schema):

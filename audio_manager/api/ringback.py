@@ -16,6 +16,7 @@ from ..models import ReleaseStatus, Role
 from ..services.errors import NotFound
 from ..services.messages import versions
 from ..services.ringback import carriers, releases
+from .fields import Id, Revision
 from .production import send_asset
 from .schemas import AssetSchema
 
@@ -75,7 +76,7 @@ class ReleaseQuery(ma.Schema):
 
 
 class NewRelease(ma.Schema):
-    version_id = ma.fields.Integer(required=True)
+    version_id = Id(required=True)
     carrier = ma.fields.String(required=True, metadata={"description": "Carrier code"})
     note = ma.fields.String(load_default="")
 
@@ -88,7 +89,7 @@ class ReleaseMove(ma.Schema):
     )
     content_code = ma.fields.String(load_default=None)
     reason = ma.fields.String(load_default=None)
-    revision = ma.fields.Integer(load_default=None)
+    revision = Revision(load_default=None)
 
 
 def carrier_by_code(code: str) -> Any:

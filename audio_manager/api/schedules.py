@@ -15,11 +15,12 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..models.base import local_today
+from ..models.base import MAX_ID, local_today
 from ..services.broadcast import playlists, plays, schedules
 from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
 from .downloads import playlist_download
+from .fields import AreaRefs, Count, Id, Revision
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
 
@@ -29,21 +30,16 @@ READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.VIEWER, Role.OPERATOR)
 
 class RecurrenceSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "daily, weekly, monthly_nth_weekday, dates"})
-    interval = ma.fields.Integer(metadata={"description": "Every N days or weeks"})
+    interval = Count(-MAX_ID, MAX_ID, metadata={"description": "Every N days or weeks"})
     weekdays = ma.fields.List(ma.fields.Raw(), metadata={"description": "MO..SU or 0..6"})
-    nth = ma.fields.Integer(metadata={"description": "1..5, or -1 for the last"})
+    nth = Count(-MAX_ID, MAX_ID, metadata={"description": "1..5, or -1 for the last"})
     dates = ma.fields.List(ma.fields.String())
 
 
 class ScheduleSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    message_id = ma.fields.Integer(required=True)
-    areas = ma.fields.Function(
-        lambda s: [a.code or str(a.id) for a in s.targets],
-        deserialize=lambda v: v,
-        required=True,
-        metadata={"description": "Area codes at any level"},
-    )
+    message_id = Id(required=True)
+    areas = AreaRefs(required=True, metadata={"description": "Area codes at any level"})
     times = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "Local times, HH:MM"}
     )
@@ -51,9 +47,9 @@ class ScheduleSchema(ma.Schema):
     end_date = ma.fields.Date(required=True)
     rrule = ma.fields.String(metadata={"description": "RFC 5545 RRULE (or use recurrence)"})
     recurrence = ma.fields.Nested(RecurrenceSchema, load_only=True)
-    pinned_version_id = ma.fields.Integer(allow_none=True, load_default=None)
+    pinned_version_id = Id(allow_none=True, load_default=None)
     note = ma.fields.String(load_default="")
-    revision = ma.fields.Integer(load_default=None)
+    revision = Revision(load_default=None)
     cancelled_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     description = ma.fields.Function(
@@ -62,7 +58,7 @@ class ScheduleSchema(ma.Schema):
 
 
 class ScheduleQuery(ma.Schema):
-    message = ma.fields.Integer()
+    message = Id()
     active_on = ma.fields.Date()
     cancelled = ma.fields.Boolean(load_default=False)
 
@@ -108,6 +104,7 @@ def _pinned(data: dict[str, Any]) -> Any:
 def list_schedules(args: dict[str, Any]) -> Any:
     """Schedules (newest first), by message or active on a day."""
     return schedules.list_schedules(
+        reader=current_user,
         message_id=args.get("message"),
         active_on=args.get("active_on"),
         include_cancelled=args["cancelled"],
@@ -137,7 +134,8 @@ def create_schedule(data: dict[str, Any]) -> Any:
 @roles(*READERS)
 @blp.response(200, ScheduleSchema)
 def get_schedule(schedule_id: int) -> Any:
-    return schedules.get(schedule_id)
+    """A schedule that reaches the caller's areas (404 for any other)."""
+    return schedules.get(schedule_id, current_user)
 
 
 @blp.route("/schedules/<int:schedule_id>", methods=["PUT"])
@@ -146,7 +144,7 @@ def get_schedule(schedule_id: int) -> Any:
 @blp.response(200, ScheduleSchema)
 def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Replace a schedule's areas, times and recurrence; send `revision` to detect conflicts."""
-    schedule = schedules.get(schedule_id)
+    schedule = schedules.get(schedule_id, current_user)
     targets = schedules.areas_from_codes(current_user, data["areas"])
     schedules.update(
         current_actor(),
@@ -167,7 +165,9 @@ def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
 @blp.response(200, ScheduleSchema)
 def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Cancel a schedule (kept in history)."""
-    schedule = schedules.cancel(current_actor(), schedules.get(schedule_id), reason=data["reason"])
+    schedule = schedules.cancel(
+        current_actor(), schedules.get(schedule_id, current_user), reason=data["reason"]
+    )
     db.session.commit()
     return schedule
 

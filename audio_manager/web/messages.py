@@ -31,7 +31,7 @@ from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import Role
 from ..production.errors import ProductionError
-from ..services import audit
+from ..services.broadcast import schedule_scope
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.messages import messages, versions, workflow
 from .forms import as_choices, error_text
@@ -285,7 +285,7 @@ def show(message_id: int) -> Any:
         history=history,
         bulletins=list(reversed(bulletin.versions)) if bulletin else [],
         moves={v.id: workflow.allowed_moves(user, v) for vs in history.values() for v in vs},
-        events=audit.for_object("message", message.id),
+        events=schedule_scope.message_audit(user, message.id),
         retire_form=RetireMessageForm(),
         now=datetime.now(UTC),
         self_approval=current_app.config["ALLOW_SELF_APPROVAL"],

@@ -14,9 +14,9 @@ from ...models import JobStatus, RenderJob, Rendition, SourceKind, StockSound, V
 from ...models.base import utcnow
 from ...production import errors as production_errors
 from .. import audit
-from .assets import fetch_to, profiles, store_file
 from ..context import Actor
 from ..errors import Conflict
+from .assets import fetch_to, profiles, store_file
 
 
 def profile_names() -> list[str]:

@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from ...extensions import db
 from ...models import StockSound
 from .. import audit
-from .assets import store_file
 from ..context import Actor
 from ..errors import Conflict, ValidationFailed
+from .assets import store_file
 
 if TYPE_CHECKING:
     import numpy as np
