@@ -181,3 +181,43 @@ def test_a_json_body_that_is_not_an_object_is_refused(client, editor_token) -> N
         )
         assert response.status_code in (400, 422), (body, response.status_code)
         assert json.loads(response.data)["error"]["code"]
+
+
+def test_a_plays_batch_rejects_only_its_out_of_range_events(client, users, token_for, tmp_path):
+    from datetime import UTC, datetime
+
+    from audio_manager.extensions import db
+    from audio_manager.models import Area, VersionStatus
+    from audio_manager.services.messages import versions
+
+    from .audio_fixtures import speech_wav
+    from .workflow_helpers import actor
+
+    message = new_message(users["editor"])
+    with speech_wav(tmp_path / "v.wav", 1.0).open("rb") as stream:
+        version, _job = versions.create_from_upload(
+            actor(users["editor"]), message, "kinh", stream, "v.wav"
+        )
+    version.status = VersionStatus.APPROVED
+    hamlet = db.session.scalar(db.select(Area).where(Area.name == "Ấp An Một"))
+    db.session.commit()
+    at = datetime.now(UTC).isoformat()
+    good = {"id": "ok", "hamlet_id": hamlet.id, "version_id": version.id, "played_at": at}
+    events = [
+        good,
+        {**good, "id": "far-hamlet", "hamlet_id": HUGE},
+        {**good, "id": "far-version", "version_id": 2**40},
+        {**good, "id": "far-schedule", "schedule_id": 10**12},
+        {**good, "id": "list-version", "version_id": [1]},
+    ]
+    response = client.post(
+        "/api/v1/plays", json={"events": events}, headers=bearer(token_for("operator"))
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    results = {r["id"]: r for r in response.json["results"]}
+    assert results["ok"]["status"] == "created"
+    assert results["far-hamlet"]["code"] == "unknown_area"
+    assert results["far-version"]["code"] == "unknown_version"
+    assert results["far-schedule"]["code"] == "unknown_schedule"
+    assert results["list-version"]["code"] == "unknown_version"
+    assert response.json["counts"] == {"created": 1, "duplicate": 0, "rejected": 4}
