@@ -40,6 +40,14 @@ class JobSchema(ma.Schema):
     finished_at = ma.fields.DateTime(allow_none=True)
 
 
+class ContributorSchema(ma.Schema):
+    username = ma.fields.Function(lambda c: c.user.username)
+    kind = ma.fields.String(
+        metadata={"description": "created, edited, restored (wrote what it copies) or part"}
+    )
+    at = ma.fields.DateTime()
+
+
 class VersionSchema(ma.Schema):
     id = ma.fields.Integer()
     message_id = ma.fields.Function(lambda v: v.variant.message_id)
@@ -58,6 +66,11 @@ class VersionSchema(ma.Schema):
     revision = ma.fields.Integer(metadata={"description": "Send it back with workflow actions"})
     is_current = ma.fields.Boolean()
     created_by = ma.fields.Function(lambda v: v.created_by.username if v.created_by else None)
+    contributors = ma.fields.List(
+        ma.fields.Nested(ContributorSchema),
+        attribute="contributor_rows",
+        metadata={"description": "Who made or changed it; none of them may approve it"},
+    )
     submitted_at = ma.fields.DateTime(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     decided_by = ma.fields.Function(lambda v: v.decided_by.username if v.decided_by else None)

@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     from .audio import audio_cli, jobs_cli
     from .broadcast import playlists_cli
     from .demo import demo_cli
+    from .messages import versions_cli
     from .ringback import ringback_cli
 
     for group in (
@@ -22,5 +23,6 @@ def register(app: Flask) -> None:
         jobs_cli,
         playlists_cli,
         ringback_cli,
+        versions_cli,
     ):
         app.cli.add_command(group)

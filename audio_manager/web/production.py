@@ -34,6 +34,12 @@ PRIORITIES = [
     ("priority", _l("Priority")),
     ("emergency", _l("Emergency")),
 ]
+CONTRIBUTOR_KINDS = {
+    "created": _l("made it"),
+    "edited": _l("changed it"),
+    "restored": _l("wrote the version it restores"),
+    "part": _l("wrote one of its parts"),
+}
 ENGINES = [
     ("", _l("Automatic (online, else offline)")),
     ("gtts", "Google (online)"),
@@ -134,6 +140,7 @@ def version(version_id: int) -> Any:
         job=job,
         retry_form=RetryForm(),
         language=languages.get(item.language),
+        contributor_kinds=CONTRIBUTOR_KINDS,
     )
 
 

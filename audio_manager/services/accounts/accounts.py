@@ -21,6 +21,7 @@ from ...models.base import utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
+from . import sessions
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD_LENGTH = 10
@@ -38,9 +39,17 @@ REQUEST_USER = (
 )
 
 
-def request_user(user_id: int) -> User | None:
-    """The user of a session, with roles and scope, in one query."""
-    query = db.select(User).where(User.id == user_id).options(*REQUEST_USER)
+def end_sessions(user: User) -> None:
+    """Every login session of the user ends (a copied cookie opens nothing afterwards)."""
+    user.session_token = new_session_token()
+    sessions.end_all(user)
+
+
+def request_user(user_id: int, session_key: str | None = None) -> User | None:
+    """The user of a live login session, with roles and scope, in one query."""
+    query = (
+        db.select(User).where(User.id == user_id, sessions.live(session_key)).options(*REQUEST_USER)
+    )
     return db.session.scalars(query).unique().one_or_none()
 
 
@@ -179,8 +188,11 @@ def update_user(
     user.display_name = display_name.strip() or user.username
     user.role_rows = [UserRole(role=str(role)) for role in parsed]
     _set_scope(user, areas)
-    if user.active and not active:
-        user.session_token = new_session_token()  # ends the user's sessions
+    changed_access = before["roles"] != sorted(str(r) for r in parsed) or before["areas"] != sorted(
+        a.id for a in areas
+    )
+    if (user.active and not active) or changed_access:
+        end_sessions(user)  # disabled, or other rights: sign in again
     user.active = active
     after = {
         "roles": sorted(str(r) for r in parsed),
@@ -207,7 +219,7 @@ def set_password(
         raise ValidationFailed(_l("The current password is wrong."), code="wrong_password")
     validate_password(new_password)
     user.password_hash = generate_password_hash(new_password)
-    user.session_token = new_session_token()
+    end_sessions(user)
     audit.record(
         actor, "user.password", object_type="user", object_id=user.id, object_label=user.username
     )
