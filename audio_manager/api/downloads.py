@@ -33,7 +33,7 @@ def _filename(result: AreaPlaylists, extension: str) -> str:
 
 
 def _attachment(body: Any, mimetype: str, name: str, inline: bool = False) -> Response:
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=mimetype)  # as given: one charset, not two
     kind = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{kind}; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-cache"

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -28,7 +28,7 @@ from ..services.ringback import (
     releases,
 )
 from .fields import Id
-from .reports import READERS
+from .reports import CSV, READERS, XLSX, attachment
 from .ringback import carrier_by_code
 
 blp = Blueprint("api_installs", __name__, description="Ringback installs, imports and reports")
@@ -214,12 +214,7 @@ def install_report(args: dict[str, Any]) -> Any:
     result = run(args["group_by"])
     if args["format"] == "json":
         return report_json(result)
-    stem = f"nhac-cho-{result.group_by}-{result.as_of:%Y%m%d}"
+    name = f"nhac-cho-{result.group_by}-{result.as_of:%Y%m%d}.{args['format']}"
     if args["format"] == "csv":
-        body, mimetype = install_exports.report_csv(result), "text/csv; charset=utf-8"
-    else:
-        body = install_exports.report_xlsx(result, run)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{args["format"]}"'
-    return response
+        return attachment(install_exports.report_csv(result), CSV, name)
+    return attachment(install_exports.report_xlsx(result, run), XLSX, name)
