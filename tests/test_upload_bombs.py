@@ -120,7 +120,7 @@ def peak_kb():
 def post(path):
     with open(path, "rb") as handle:
         response = client.post("/api/v1/ringback/installs/import",
-                               data={"file": (handle, "list.xlsx")},
+                               data={"file": (handle, "list.xlsx"), "carrier": "viettel"},
                                headers={"Authorization": "Bearer " + token})
     return response.status_code, (response.get_json(silent=True) or {}).get("error", {}).get("code")
 

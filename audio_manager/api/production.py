@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import redirect, request, send_file
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..access import authenticated, roles
@@ -16,6 +17,7 @@ from ..jobs import enqueue_render
 from ..models import RenderJob, Rendition, Role
 from ..services.audio import rendering
 from ..services.audio.assets import extension_for, storage
+from ..services.broadcast import schedule_scope
 from ..services.errors import NotFound, ValidationFailed
 from ..services.messages import messages, versions
 from .fields import Id
@@ -186,9 +188,10 @@ def retry_job(job_id: int) -> Any:
 @authenticated
 @blp.response(200, description="The audio (or waveform JSON); supports Range requests")
 def download_rendition(rendition_id: int) -> Any:
-    """Download a rendition. Interrupted downloads resume with `Range`."""
+    """Download a rendition. Interrupted downloads resume with `Range`. Operators and viewers
+    limited to areas get only approved audio their playlists hold (404 for any other)."""
     rendition = db.session.get(Rendition, rendition_id)
-    if rendition is None:
+    if rendition is None or not schedule_scope.may_hear(current_user, rendition.version):
         raise NotFound(_("No such rendition."), code="rendition_not_found")
     return send_asset(rendition.asset, f"v{rendition.version_id}-{rendition.profile}")
 
@@ -208,5 +211,8 @@ def send_asset(asset: Any, stem: str) -> Any:
         etag=asset.sha256,
         max_age=31536000,
     )
+    # Protected audio: the browser may keep it, shared caches and proxies may not.
+    response.cache_control.public = False
+    response.cache_control.private = True
     response.headers["Accept-Ranges"] = "bytes"
     return response

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_
 
 from ...extensions import db
-from ...models import Area, Schedule, ScheduleTarget, User
+from ...models import Area, Schedule, ScheduleTarget, User, Version, VersionStatus
 from .. import audit
 from ..areas import areas as area_service
 
@@ -121,3 +121,33 @@ def _area_lists(detail: dict[str, Any]) -> list[list[Any]]:
         elif isinstance(value, dict):
             found.extend(_area_lists(value))
     return found
+
+
+def may_hear(user: User, version: Version) -> bool:
+    """Whether the user may fetch this version's audio. Those who may read drafts (editors,
+    approvers, admins, viewers of every area) hear any version; operators and viewers limited
+    to areas only approved versions their playlists hold: the current or pinned version of a
+    message scheduled in their areas."""
+    if user.has_role(*area_service.UNSCOPED_ROLES):
+        return True
+    scope = visible_to(user)
+    if scope is None:
+        return True
+    if version.status != VersionStatus.APPROVED:
+        return False
+    plays_it = (
+        Schedule.pinned_version_id == version.id
+        if not version.is_current
+        else or_(Schedule.pinned_version_id.is_(None), Schedule.pinned_version_id == version.id)
+    )
+    found = db.session.scalar(
+        db.select(Schedule.id)
+        .where(
+            Schedule.message_id == version.variant.message_id,
+            Schedule.cancelled_at.is_(None),
+            plays_it,
+            scope,
+        )
+        .limit(1)
+    )
+    return found is not None
