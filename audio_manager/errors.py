@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, flash, make_response, render_template
@@ -12,8 +13,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from .access import api_error, is_api_request
 from .extensions import db
 from .production.errors import ProductionError
-from .services.audio.production_messages import message_for
+from .services.audio.production_messages import RAW_DETAILS, message_for, safe_details
 from .services.errors import ServiceError
+
+logger = logging.getLogger("audio_manager.errors")
 
 HTTP_CODES = {
     400: "bad_request",
@@ -91,8 +94,11 @@ def handle_service_error(error: ServiceError) -> Any:
 
 def handle_production_error(error: ProductionError) -> Any:
     message = message_for(error)
+    if set(error.details) & RAW_DETAILS:
+        logger.warning("upload refused (%s): %r", error.code, error.details)
     if is_api_request():
-        extra = {"details": error.details} if error.details else {}
+        details = safe_details(error.details)
+        extra = {"details": details} if details else {}
         return api_error(error.status, error.code, message, **extra)
     return render_template("error.html", status=error.status, message=message), error.status
 

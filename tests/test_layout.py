@@ -39,7 +39,15 @@ LAYERS = {
 }
 TOP = 4  # everything else: web, api, cli, access, auth, errors, templating, demo, __init__
 
-SERVICE_KERNEL = {"context", "errors", "audit", "data_versions", "tables", "spreadsheets"}
+SERVICE_KERNEL = {
+    "context",
+    "errors",
+    "audit",
+    "data_versions",
+    "tables",
+    "spreadsheets",
+    "uploads",
+}
 SERVICE_ORDER = ["accounts", "areas", "audio", "messages", "broadcast", "reports", "ringback"]
 
 # Deliberate upward imports, each with its reason.

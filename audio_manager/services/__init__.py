@@ -2,7 +2,7 @@
 read ``flask.request``.
 
 Layers, lowest first: the kernel here (``context``, ``errors``, ``audit``, ``data_versions``,
-``tables``, ``spreadsheets``), then ``accounts``, ``areas``, ``audio``, ``messages``,
+``tables``, ``spreadsheets``, ``uploads``), then ``accounts``, ``areas``, ``audio``, ``messages``,
 ``broadcast``, ``reports``, ``ringback``. A package imports the kernel, the packages before
 it, and below the services (``models``, ``production``, ``storage``, ``scheduling``,
 ``bulk``, ``lru``, ``languages``) — never a later package, nor ``web``, ``api``, ``cli`` or

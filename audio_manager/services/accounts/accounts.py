@@ -21,10 +21,10 @@ from ...models.base import utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from . import sessions
+from . import passwords, sessions
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 TOKEN_PREFIX = "amt_"
 LOGIN_FAILED = "auth.login_failed"
 # Compared against when the username is unknown, so both paths take the same time.
@@ -57,12 +57,9 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def validate_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _l("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH),
-            code="weak_password",
-        )
+def validate_password(password: str, username: str | None = None) -> None:
+    """Refuse short, common and trivial passwords (NIST SP 800-63B)."""
+    passwords.check(password, username)
 
 
 def parse_roles(names: Iterable[str]) -> list[Role]:
@@ -132,7 +129,7 @@ def create_user(
         )
     if find_user(username) is not None:
         raise Conflict(_l("The username %(name)s is taken.", name=username), code="username_taken")
-    validate_password(password)
+    validate_password(password, username)
     parsed = parse_roles(roles)
     areas = list(areas)
     _check_scope(parsed, areas)
@@ -217,7 +214,7 @@ def set_password(
     """Change a password; with ``current`` the user must prove they know the old one."""
     if current is not None and not check_password_hash(user.password_hash, current):
         raise ValidationFailed(_l("The current password is wrong."), code="wrong_password")
-    validate_password(new_password)
+    validate_password(new_password, user.username)
     user.password_hash = generate_password_hash(new_password)
     end_sessions(user)
     audit.record(

@@ -32,6 +32,7 @@ from ..audio.assets import store_file
 from ..audio.rendering import new_job
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..uploads import clean_filename
 from . import messages
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ def create_from_upload(
         message,
         lang.code,
         source_kind=SourceKind.UPLOAD,
-        source_filename=os.path.basename(filename or "")[:MAX_FILENAME] or None,
+        source_filename=clean_filename(filename, MAX_FILENAME) or None,
         source_asset=asset,
     )
     job = new_job(version)

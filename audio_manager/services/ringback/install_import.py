@@ -24,6 +24,7 @@ from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..tables import read_table
+from ..uploads import clean_filename
 from . import install_staging as staging
 from . import installs, phones
 from .install_rows import Defaults, Resolver, RowError, ValidRow, fold
@@ -188,7 +189,7 @@ def preview(
     record = InstallImport(
         status=ImportStatus.READY,
         created_by_id=actor.user.id if actor.user else None,
-        filename=phones.redact(filename)[:200],
+        filename=phones.redact(clean_filename(filename))[:200],
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_format=table.format,
         columns=header,
