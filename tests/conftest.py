@@ -44,6 +44,16 @@ hamlet,,Ấp Bình Một,94201,hoa;kinh
 """
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres_only`` tests run when TEST_DATABASE_URL names PostgreSQL."""
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def quick_fixtures() -> Iterator[None]:
     """Speed for the fixtures, not for what is tested: the stock sounds are synthesized once
@@ -124,14 +134,19 @@ def clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app = request.getfixturevalue("app")
     with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
+        reset_tables()
+
+
+def reset_tables() -> None:
+    """Empty every table (inside an app context)."""
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
 
 
 @pytest.fixture

@@ -221,3 +221,14 @@ def test_a_plays_batch_rejects_only_its_out_of_range_events(client, users, token
     assert results["far-schedule"]["code"] == "unknown_schedule"
     assert results["list-version"]["code"] == "unknown_version"
     assert response.json["counts"] == {"created": 1, "duplicate": 0, "rejected": 4}
+
+
+def test_pages_with_huge_ids_in_the_query_are_not_a_server_error(users, login_as) -> None:
+    web = login_as("editor")
+    for path in (
+        f"/messages/?page={HUGE * HUGE}",
+        f"/messages/1/diff?a={HUGE}&b={HUGE}",
+        f"/schedules/?message={HUGE}",
+        f"/schedules/new?message={HUGE}",
+    ):
+        assert web.get(path).status_code in (200, 404, 422), path

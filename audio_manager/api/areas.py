@@ -50,6 +50,10 @@ class AreaQuerySchema(ma.Schema):
     offset = Count(load_default=0)
 
 
+class CsvUpload(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
 class ImportReportSchema(ma.Schema):
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
@@ -95,10 +99,11 @@ def get_area(area_id: int) -> Any:
 
 @blp.route("/areas/import", methods=["POST"])
 @roles(Role.ADMIN)
+@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": CsvUpload}}})
 @blp.response(200, ImportReportSchema)
-@blp.alt_response(422, schema=ma.Schema, description="Errors by line; nothing was imported")
 def import_csv() -> Any:
-    """Import areas from a CSV (multipart field `file`); all-or-nothing."""
+    """Import areas from a CSV (multipart field `file`); all-or-nothing. A refused file answers
+    422 with the errors by line in `details.errors`; nothing was imported."""
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed(_('Send the CSV as the multipart field "file".'), code="no_file")

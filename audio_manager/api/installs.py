@@ -17,6 +17,7 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import InstallImport, Role
+from ..models.base import as_id
 from ..services.areas import areas
 from ..services.errors import NotFound, ValidationFailed
 from ..services.ringback import (
@@ -28,6 +29,7 @@ from ..services.ringback import (
     releases,
 )
 from .fields import Id
+from .openapi import content
 from .reports import CSV, READERS, XLSX, attachment
 from .ringback import carrier_by_code
 
@@ -115,7 +117,13 @@ def post_installs() -> Any:
 
 def _defaults(form: Any) -> install_rows.Defaults:
     carrier = carrier_by_code(form["carrier"]) if form.get("carrier") else None
-    release = releases.get(int(form["release_id"])) if form.get("release_id") else None
+    release = None
+    if form.get("release_id"):
+        raw = form["release_id"]
+        release_id = as_id(int(raw)) if raw.isdigit() else None
+        if release_id is None:
+            raise ValidationFailed(_("release_id must be a release's id."), code="bad_release")
+        release = releases.get(release_id)
     area = None
     if form.get("unit"):
         area = areas.by_code(form["unit"])
@@ -134,7 +142,6 @@ def _defaults(form: Any) -> install_rows.Defaults:
 @roles(Role.ADMIN)
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": ImportForm}}})
 @blp.response(201, ImportSchema)
-@blp.alt_response(422, description="Problems by line; nothing was kept")
 def import_installs() -> Any:
     """Upload a carrier's or a unit's list (CSV or XLSX, recognised by content) with an
     optional column mapping (`map_phone`, `map_code`, `map_carrier`, `map_unit`, `map_date`,
@@ -201,6 +208,7 @@ def report_json(result: install_reports.InstallReport) -> dict[str, Any]:
 @roles(*READERS)
 @blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Active installs; CSV and XLSX give the same numbers")
+@blp.doc(**content("application/json", "text/csv", XLSX, description="The report"))
 def install_report(args: dict[str, Any]) -> Any:
     """Active installs on a day (`as_of`, default today) by carrier, unit, tone, month (new,
     removed, active at the month's end) or target (phones against each unit's target)."""

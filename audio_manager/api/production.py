@@ -21,6 +21,7 @@ from ..services.broadcast import schedule_scope
 from ..services.errors import NotFound, ValidationFailed
 from ..services.messages import messages, versions
 from .fields import Id
+from .openapi import AUDIO, downloaded, errors
 from .schemas import JobSchema, VersionSchema
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
@@ -83,6 +84,7 @@ def _accepted(version: Any, job: RenderJob) -> Any:
     }
 )
 @blp.response(202, CreatedVersion)
+@errors(415, 502, 503, 504)  # not audio; the speech engine failed, is away or slow
 def create_version(message_id: int) -> Any:
     """A new version from speech (JSON) or from an uploaded recording (multipart `file`).
 
@@ -144,6 +146,7 @@ def get_version(version_id: int) -> Any:
 @roles(*PRODUCERS)
 @blp.arguments(SpeechEdit())
 @blp.response(202, CreatedVersion)
+@errors(502, 503, 504)
 def edit_version(data: dict[str, Any], version_id: int) -> Any:
     """Re-speak a draft. A submitted version is immutable (409 `immutable_version`)."""
     version, job = versions.edit_draft(
@@ -187,6 +190,7 @@ def retry_job(job_id: int) -> Any:
 @blp.route("/renditions/<int:rendition_id>/file")
 @authenticated
 @blp.response(200, description="The audio (or waveform JSON); supports Range requests")
+@blp.doc(**downloaded(*AUDIO, "application/json", description="The rendition", ranges=True))
 def download_rendition(rendition_id: int) -> Any:
     """Download a rendition. Interrupted downloads resume with `Range`. Operators and viewers
     limited to areas get only approved audio their playlists hold (404 for any other)."""

@@ -15,6 +15,7 @@ from ..models.base import local_today
 from ..services.areas import areas
 from ..services.reports import compliance as compliance_service
 from ..services.reports import report_exports, reporting
+from .openapi import content
 
 blp = Blueprint("api_reports", __name__, description="Broadcast counts and compliance")
 
@@ -105,6 +106,7 @@ def report_json(report: reporting.Report) -> dict[str, Any]:
 @roles(*READERS)
 @blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Counts of confirmed broadcasts; CSV and XLSX give the same")
+@blp.doc(**content("application/json", "text/csv", XLSX, description="The report"))
 def broadcasts(args: dict[str, Any]) -> Any:
     """Confirmed broadcasts in a period (local days), grouped by up to three of: province,
     district, commune, hamlet, language, message, topic, priority, source, day, month. Any of
@@ -120,6 +122,7 @@ def broadcasts(args: dict[str, Any]) -> Any:
 @roles(*READERS)
 @blp.arguments(ComplianceQuery(), location="query")
 @blp.response(200, description="Scheduled versus confirmed, per area and language")
+@blp.doc(**content("application/json", "text/csv", XLSX, description="The compliance report"))
 def compliance(args: dict[str, Any]) -> Any:
     """Scheduled and confirmed broadcasts per area and language, and what was not played."""
     area = areas.visible_by_code(current_user, args["area"])

@@ -17,6 +17,7 @@ from ..services.errors import NotFound
 from ..services.messages import versions
 from ..services.ringback import carriers, releases
 from .fields import Id, Revision
+from .openapi import AUDIO, downloaded
 from .production import send_asset
 from .schemas import AssetSchema
 
@@ -165,6 +166,7 @@ def move_release(data: dict[str, Any], release_id: int) -> Any:
 @blp.route("/ringback/releases/<int:release_id>/package")
 @roles(*READERS)
 @blp.response(200, description="The ZIP for the carrier")
+@blp.doc(**downloaded("application/zip", description="The ZIP for the carrier", ranges=True))
 def release_package(release_id: int) -> Any:
     release = releases.get(release_id)
     return send_asset(release.package_asset, f"nhac-cho-{release.carrier.code}-{release.id}")
@@ -173,6 +175,7 @@ def release_package(release_id: int) -> Any:
 @blp.route("/ringback/releases/<int:release_id>/audio")
 @roles(*READERS)
 @blp.response(200, description="The audio in the carrier's upload profile")
+@blp.doc(**downloaded(*AUDIO, description="The carrier's audio", ranges=True))
 def release_audio(release_id: int) -> Any:
     release = releases.get(release_id)
     return send_asset(release.audio_asset, f"nhac-cho-{release.carrier.code}-{release.id}")

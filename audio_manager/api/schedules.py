@@ -19,8 +19,10 @@ from ..models.base import MAX_ID, local_today
 from ..services.broadcast import playlists, plays, schedules
 from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
+from .areas import CsvUpload
 from .downloads import playlist_download
 from .fields import AreaRefs, Count, Id, Revision
+from .openapi import downloaded
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
 
@@ -74,6 +76,23 @@ class PlaylistQuery(ma.Schema):
     format = ma.fields.String(
         load_default="json", validate=ma.validate.OneOf(["json", "m3u8", "zip", "ics", "html"])
     )
+
+
+class PlayEvent(ma.Schema):
+    id = ma.fields.String(
+        required=True, metadata={"description": "Your id: re-sending is harmless"}
+    )
+    hamlet_id = Id(metadata={"description": "Or `area`: the hamlet's code"})
+    area = ma.fields.String()
+    played_at = ma.fields.AwareDateTime(required=True)
+    version_id = Id(required=True)
+    played = ma.fields.Boolean(load_default=True)
+    reason = ma.fields.String(metadata={"description": "Why it was not played"})
+    schedule_id = Id()
+
+
+class PlayBatch(ma.Schema):
+    events = ma.fields.List(ma.fields.Nested(PlayEvent), required=True)
 
 
 class PlayBatchResult(ma.Schema):
@@ -176,6 +195,16 @@ def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
 @roles(*READERS)
 @blp.arguments(PlaylistQuery(), location="query")
 @blp.response(200, description="The playlist; `format` gives M3U8, ZIP, iCalendar or HTML")
+@blp.doc(
+    **downloaded(
+        "application/json",
+        "audio/x-mpegurl",
+        "application/zip",
+        "text/calendar",
+        "text/html",
+        description="The playlist in the asked format",
+    )
+)
 def get_playlist(args: dict[str, Any]) -> Any:
     """The playlist of an area for one or more days. JSON carries an ETag (If-None-Match: 304)."""
     result = playlists.for_code(
@@ -193,6 +222,7 @@ def get_playlist(args: dict[str, Any]) -> Any:
 
 @blp.route("/plays", methods=["POST"])
 @roles(Role.OPERATOR, Role.ADMIN)
+@blp.doc(requestBody={"content": {"application/json": {"schema": PlayBatch}}})
 @blp.response(200, PlayBatchResult)
 def post_plays() -> Any:
     """Confirm up to 1,000 plays: `{"events": [{"id", "hamlet_id" | "area", "played_at",
@@ -209,6 +239,7 @@ def post_plays() -> Any:
 
 @blp.route("/plays/import", methods=["POST"])
 @roles(Role.OPERATOR, Role.ADMIN)
+@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": CsvUpload}}})
 @blp.response(200, PlayBatchResult)
 def import_plays() -> Any:
     """Import plays from CSV (multipart `file`): columns id, hamlet_id, played_at, version_id,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from ... import scheduling as sched
 from ...extensions import db
 from ...models import Area, Message, Schedule, ScheduleTarget, User, Version, VersionStatus
-from ...models.base import utcnow
+from ...models.base import as_id, utcnow
 from .. import audit
 from ..areas.area_levels import Levels
 from ..context import Actor
@@ -77,7 +77,7 @@ def recurrence_of(schedule: Schedule) -> sched.Recurrence:
 def get(schedule_id: int, reader: User | None = None) -> Schedule:
     """A schedule; with ``reader``, only one that reaches the reader's areas (404 otherwise:
     a scoped reader learns nothing of other provinces' schedules)."""
-    schedule = db.session.get(Schedule, schedule_id)
+    schedule = db.session.get(Schedule, schedule_id) if as_id(schedule_id) else None
     if schedule is None or (reader is not None and not visible_targets(reader, schedule)):
         raise NotFound(_l("No such schedule."), code="schedule_not_found")
     return schedule

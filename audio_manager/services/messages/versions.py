@@ -27,6 +27,7 @@ from ...models import (
     VersionContributor,
     VersionStatus,
 )
+from ...models.base import as_id
 from .. import audit
 from ..audio.assets import store_file
 from ..audio.rendering import new_job
@@ -251,7 +252,7 @@ def create_bulletin(
 
 
 def get(version_id: int) -> Version:
-    version = db.session.get(Version, version_id)
+    version = db.session.get(Version, version_id) if as_id(version_id) else None
     if version is None:
         raise NotFound(_l("No such version."), code="version_not_found")
     return version

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import ImportStatus, InstallImport
-from ...models.base import utcnow
+from ...models.base import as_id, utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -228,7 +228,7 @@ def _defaults_dict(defaults: Defaults) -> dict[str, Any]:
 
 
 def get(import_id: int) -> InstallImport:
-    record = db.session.get(InstallImport, import_id)
+    record = db.session.get(InstallImport, import_id) if as_id(import_id) else None
     if record is None:
         raise NotFound(_l("No such import."), code="import_not_found")
     return record
