@@ -11,7 +11,6 @@ at the end of the module and written to test-output/api-fuzz.json.
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from collections import Counter
 from pathlib import Path
@@ -44,7 +43,9 @@ def clean_tables() -> Any:
 
 
 @pytest.fixture(scope="module")
-def fuzz_world(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def fuzz_world(
+    app: Any, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Any:
     """Areas, a message approved in two languages and scheduled, people of every role (the
     viewer limited to one commune) and a token for each."""
     from audio_manager import jobs
@@ -82,14 +83,14 @@ def fuzz_world(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     patch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     yield tokens
     patch.undo()
-    _report()
+    _report(request.config.pluginmanager.get_plugin("terminalreporter"))
     with app.app_context():
         from .conftest import reset_tables
 
         reset_tables()
 
 
-def _report() -> None:
+def _report(terminal: Any) -> None:
     if not FIGURES:
         return
     statuses: Counter[str] = Counter()
@@ -111,7 +112,9 @@ def _report() -> None:
         f"{summary['requests']} requests, {summary['server_errors']} 5xx, "
         f"statuses {summary['statuses']}"
     )
-    print(f"\n{line}", file=sys.__stderr__)
+    if terminal is not None:  # straight to the run's output, past the capture
+        terminal.write_line("")
+        terminal.write_line(line)
 
 
 def run(app: Any, token: str, *, methods: bool) -> dict[str, Any]:
@@ -121,6 +124,7 @@ def run(app: Any, token: str, *, methods: bool) -> dict[str, Any]:
     config = schemathesis.Config.from_dict(
         {
             "seed": SEED,
+            "cache": {"enabled": False},  # every run starts afresh (and writes nothing here)
             "headers": {"Authorization": f"Bearer {token}"},
             "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
             "phases": {"stateful": {"enabled": False}, "coverage": coverage},
