@@ -10,6 +10,7 @@ import pytest
 
 from audio_manager.extensions import db
 from audio_manager.models import AuditEvent, Role, VersionStatus
+from audio_manager.services.errors import PermissionDenied
 from audio_manager.services.messages import versions, workflow
 
 from .conftest import bearer, make_user
@@ -97,7 +98,7 @@ def test_the_cli_refuses_a_contributor(app, client, people, token_for) -> None:
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["versions", "approve", str(version.id), "--as", "both"])
     assert refused.exit_code != 0
-    assert "another approver" in refused.output
+    assert "lãnh đạo khác" in refused.output  # "another approver must review it"
     shown = runner.invoke(args=["versions", "show", str(version.id)])
     assert "created   editor" in shown.output and "edited    both" in shown.output
     done = runner.invoke(args=["versions", "approve", str(version.id), "--as", "lead"])
@@ -127,8 +128,9 @@ def test_restoring_keeps_the_authors_of_what_is_copied(people) -> None:
         "both": "restored",
     }
     workflow.transition(actor(people["editor"]), copy, "submit")
-    with pytest.raises(Exception, match="another approver"):
+    with pytest.raises(PermissionDenied) as refused:
         workflow.transition(actor(people["both"]), copy, "approve")
+    assert refused.value.code == "four_eyes"
 
 
 def test_a_bulletin_counts_the_authors_of_its_parts(people) -> None:
