@@ -224,11 +224,15 @@ def test_a_plays_batch_rejects_only_its_out_of_range_events(client, users, token
 
 
 def test_pages_with_huge_ids_in_the_query_are_not_a_server_error(users, login_as) -> None:
-    web = login_as("editor")
+    web = login_as("admin")
     for path in (
         f"/messages/?page={HUGE * HUGE}",
         f"/messages/1/diff?a={HUGE}&b={HUGE}",
         f"/schedules/?message={HUGE}",
         f"/schedules/new?message={HUGE}",
+        f"/admin/users?page={HUGE}",
+        f"/ringback/report?carrier={HUGE}&tone={HUGE}",
+        f"/ringback/releases?carrier={HUGE}",
+        f"/ringback/releases/new?version_id={HUGE}",
     ):
         assert web.get(path).status_code in (200, 404, 422), path

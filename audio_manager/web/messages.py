@@ -34,7 +34,7 @@ from ..production.errors import ProductionError
 from ..services.broadcast import schedule_scope
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.messages import messages, versions, workflow
-from .forms import as_choices, error_text
+from .forms import as_choices, db_int, error_text
 from .production import PRIORITIES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -139,7 +139,7 @@ def index() -> Any:
         text=args.get("q") or None,
         waiting_for=current_user._get_current_object() if args.get("waiting") else None,
     )
-    page = messages.search(filters, page=max(args.get("page", 1, type=int), 1))
+    page = messages.search(filters, page=args.get("page", 1, type=db_int))
     return render_template(
         "messages/list.html",
         page=page,

@@ -18,7 +18,7 @@ from ..services.broadcast import schedule_preview, schedules
 from ..services.broadcast.schedule_scope import visible_targets
 from ..services.errors import ServiceError
 from ..services.messages import messages, versions
-from .forms import flash_error
+from .forms import db_int, flash_error
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
@@ -32,7 +32,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
     if request.method == "POST":
         form = request.form
         return {
-            "message_id": form.get("message_id", type=int),
+            "message_id": form.get("message_id", type=db_int),
             "areas": form.get("areas", ""),
             "times": form.get("times", ""),
             "kind": form.get("kind", "daily"),
@@ -42,7 +42,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
             "dates": form.get("dates", ""),
             "start_date": form.get("start_date", ""),
             "end_date": form.get("end_date", ""),
-            "pinned_version_id": form.get("pinned_version_id", type=int),
+            "pinned_version_id": form.get("pinned_version_id", type=db_int),
             "note": form.get("note", ""),
             "revision": form.get("revision", type=int),
         }
@@ -65,7 +65,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
         }
     today = date.today()
     return {
-        "message_id": request.args.get("message", type=int),
+        "message_id": request.args.get("message", type=db_int),
         "areas": "",
         "times": "06:30",
         "kind": "daily",
@@ -189,7 +189,7 @@ def index() -> Any:
     items = schedules.list_schedules(
         reader=current_user,
         include_cancelled=show_cancelled,
-        message_id=request.args.get("message", type=int),
+        message_id=request.args.get("message", type=db_int),
     )
     return render_template(
         "schedules/list.html",
