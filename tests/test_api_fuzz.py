@@ -83,14 +83,14 @@ def fuzz_world(
     patch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     yield tokens
     patch.undo()
-    _report(request.config.pluginmanager.get_plugin("terminalreporter"))
+    _report(request.config)
     with app.app_context():
         from .conftest import reset_tables
 
         reset_tables()
 
 
-def _report(terminal: Any) -> None:
+def _report(config: pytest.Config) -> None:
     if not FIGURES:
         return
     statuses: Counter[str] = Counter()
@@ -112,9 +112,12 @@ def _report(terminal: Any) -> None:
         f"{summary['requests']} requests, {summary['server_errors']} 5xx, "
         f"statuses {summary['statuses']}"
     )
-    if terminal is not None:  # straight to the run's output, past the capture
-        terminal.write_line("")
-        terminal.write_line(line)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if terminal is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # into the run's output, past the capture
+            terminal.write_line("")
+            terminal.write_line(line)
 
 
 def run(app: Any, token: str, *, methods: bool) -> dict[str, Any]:
