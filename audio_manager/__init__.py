@@ -41,15 +41,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli, models  # noqa: F401  (models registers every table)
     from .access import enforce_access
     from .api import init_api
-    from .auth import init_auth
+    from .auth import csrf_guard, init_auth
     from .database import init_database
     from .errors import init_errors
     from .extensions import babel, db, migrate
     from .jobs import init_jobs
     from .models.base import render_migration_type
+    from .request_guards import check_input, init_request_guards
     from .templating import init_templating
     from .web import register_blueprints
 
+    init_request_guards(app)
     init_database(app)
     migrate.init_app(
         app,
@@ -61,7 +63,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     babel.init_app(app, locale_selector=select_locale)
     init_auth(app)
+    # Who may come in first (anonymous API writes get 401, not a CSRF refusal), then the CSRF
+    # token of cookie-authenticated writes, then input no view could store.
     app.before_request(enforce_access)
+    app.before_request(csrf_guard)
+    app.before_request(check_input)
     init_errors(app)
     init_templating(app)
     register_blueprints(app)

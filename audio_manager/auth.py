@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, session
+from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 
-from .extensions import csrf, login_manager
+from .extensions import csrf, db, login_manager
 from .models import User
-from .services.accounts import accounts, token_auth
+from .models.base import MAX_ID
+from .services.accounts import accounts, sessions, token_auth
 from .services.context import Actor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+SESSION_KEY = "sid"  # the login session's key in the signed cookie
 
 
 def bearer_value() -> str | None:
@@ -28,9 +31,9 @@ def load_session_user(user_id: str) -> User | None:
     if bearer_value() is not None:
         return None  # a request carrying a token is judged by the token alone
     raw_id, _, session_token = user_id.partition(":")
-    if not raw_id.isdigit():
+    if not raw_id.isdigit() or int(raw_id) > MAX_ID:
         return None
-    user = accounts.request_user(int(raw_id))
+    user = accounts.request_user(int(raw_id), session.get(SESSION_KEY))
     if user is None or not user.active or user.session_token != session_token:
         return None
     return user
@@ -49,10 +52,26 @@ def load_token_user(_request: Any) -> User | None:
     return token.user
 
 
+def begin_session(user: User) -> None:
+    """Sign ``user`` in on this browser with a new server-side session; commits."""
+    key = sessions.start(user, current_app.config["SESSION_HOURS"])
+    db.session.commit()
+    session[SESSION_KEY] = key
+    login_user(user)
+
+
+def end_session() -> None:
+    """Log this browser out: its server-side session ends; commits."""
+    sessions.end(session.get(SESSION_KEY))
+    db.session.commit()
+
+
 def csrf_guard() -> None:
     """Unsafe requests authenticated by cookie must carry a CSRF token; token requests need none."""
     if request.method in SAFE_METHODS or bearer_value() is not None:
         return
+    if request.routing_exception is not None:
+        return  # no such page, or not this method: 404/405 say so
     csrf.protect()
 
 
@@ -70,5 +89,4 @@ def init_auth(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    app.before_request(csrf_guard)
     app.jinja_env.globals["csrf_token"] = generate_csrf

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, flash, render_template
+from flask import Flask, flash, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .access import api_error, is_api_request
+from .extensions import db
 from .production.errors import ProductionError
-from .services.audio.production_messages import message_for
+from .services.audio.production_messages import RAW_DETAILS, message_for, safe_details
 from .services.errors import ServiceError
+
+logger = logging.getLogger("audio_manager.errors")
 
 HTTP_CODES = {
     400: "bad_request",
@@ -43,7 +47,11 @@ def _messages() -> dict[int, str]:
 
 def handle_http_exception(error: HTTPException) -> Any:
     status = error.code or 500
-    message = _messages().get(status) or error.description or error.name
+    if status >= 500:
+        # The failure may have left the transaction unusable; the answer must not need it.
+        db.session.rollback()
+    code = getattr(error, "code_name", None)
+    message = (error.description if code else None) or _messages().get(status) or error.name
     if is_api_request():
         data = getattr(error, "data", None) or {}
         extra: dict[str, Any] = {}
@@ -53,8 +61,18 @@ def handle_http_exception(error: HTTPException) -> Any:
             status = 422
         if "message" in data:
             message = data["message"]
-        return api_error(status, HTTP_CODES.get(status, "error"), message, **extra)
-    return render_template("error.html", status=status, message=message), status
+        response = api_error(status, code or HTTP_CODES.get(status, "error"), message, **extra)
+    else:
+        response = render_template("error.html", status=status, message=message), status
+    return _with_allow(response, error)
+
+
+def _with_allow(response: Any, error: HTTPException) -> Any:
+    """A 405 names the methods that are allowed (RFC 9110)."""
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response = make_response(response)
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
 
 
 def handle_csrf_error(error: CSRFError) -> Any:
@@ -76,8 +94,11 @@ def handle_service_error(error: ServiceError) -> Any:
 
 def handle_production_error(error: ProductionError) -> Any:
     message = message_for(error)
+    if set(error.details) & RAW_DETAILS:
+        logger.warning("upload refused (%s): %r", error.code, error.details)
     if is_api_request():
-        extra = {"details": error.details} if error.details else {}
+        details = safe_details(error.details)
+        extra = {"details": details} if details else {}
         return api_error(error.status, error.code, message, **extra)
     return render_template("error.html", status=error.status, message=message), error.status
 

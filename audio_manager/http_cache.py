@@ -61,14 +61,17 @@ def send(
     wanted = _range(length, etag)
     if wanted == "unsatisfiable":
         return Response(
-            status=416, headers={**common, "Content-Range": f"bytes */{length}"}, mimetype=mimetype
+            status=416,
+            headers={**common, "Content-Range": f"bytes */{length}"},
+            content_type=mimetype,
         )
     if isinstance(wanted, tuple):
         start, stop = wanted
         status = 206
         common["Content-Range"] = f"bytes {start}-{stop - 1}/{length}"
     body: Iterable[bytes] = () if request.method == "HEAD" else produce(start, stop)
-    response = Response(stream_with_context(body), status=status, mimetype=mimetype)
+    # content_type, not mimetype: a type given with its charset keeps exactly one
+    response = Response(stream_with_context(body), status=status, content_type=mimetype)
     response.headers.update(common)
     response.headers["Content-Length"] = str(stop - start)
     return response

@@ -10,6 +10,7 @@ from flask_babel import format_datetime, get_locale
 from . import languages
 from .access import allowed
 from .services.areas.area_levels import level_label
+from .services.audio.production_messages import text_for_code
 
 
 def init_templating(app: Flask) -> None:
@@ -20,6 +21,7 @@ def init_templating(app: Flask) -> None:
         language=languages.get,
         level_label=level_label,
         current_locale=lambda: str(get_locale() or "vi"),
+        job_error=lambda job: text_for_code(job.error_code),
     )
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""

@@ -40,7 +40,15 @@ LAYERS = {
 }
 TOP = 4  # everything else: web, api, cli, access, auth, errors, templating, demo, __init__
 
-SERVICE_KERNEL = {"context", "errors", "audit", "data_versions", "tables"}
+SERVICE_KERNEL = {
+    "context",
+    "errors",
+    "audit",
+    "data_versions",
+    "tables",
+    "spreadsheets",
+    "uploads",
+}
 SERVICE_ORDER = [
     "accounts", "areas", "audio", "speech", "messages", "broadcast", "reports", "ringback",
 ]  # fmt: skip

@@ -44,21 +44,24 @@ def init_api(app: Flask) -> None:
         schedules,
         speech,
     )
+    from .openapi import ErrorsPlugin, register_error_response
 
     api.init_app(
         app,
         spec_kwargs={
+            "extra_plugins": [ErrorsPlugin(app)],
             "info": {
                 "description": "Messages, audio, schedules, playlists, reports and ringback "
                 "tones. Authenticate with `Authorization: Bearer <token>` (tokens are created "
                 "on the account page or with `flask --app audio_manager tokens create`). "
                 'Errors are `{"error": {"code": ..., "message": ...}}`.'
-            }
+            },
         },
     )
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "API token"}
     )
+    register_error_response(api.spec, ErrorSchema)
     api.spec.options["security"] = [{"bearer": []}]
     for module in (
         me, areas, messages, production, speech, schedules, reports, ringback, installs,

@@ -17,6 +17,7 @@ from ..models import Area, Role
 from ..services.areas import areas
 from ..services.areas.area_import import import_areas
 from ..services.errors import NotFound, ValidationFailed
+from .fields import Count
 
 blp = Blueprint("api_areas", __name__, description="The area tree (province › commune › hamlet)")
 
@@ -46,7 +47,11 @@ class AreaQuerySchema(ma.Schema):
     code = ma.fields.String()
     q = ma.fields.String(metadata={"description": "Search in names and codes"})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(1, 1000))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(0))
+    offset = Count(load_default=0)
+
+
+class CsvUpload(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
 class ImportReportSchema(ma.Schema):
@@ -94,10 +99,11 @@ def get_area(area_id: int) -> Any:
 
 @blp.route("/areas/import", methods=["POST"])
 @roles(Role.ADMIN)
+@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": CsvUpload}}})
 @blp.response(200, ImportReportSchema)
-@blp.alt_response(422, schema=ma.Schema, description="Errors by line; nothing was imported")
 def import_csv() -> Any:
-    """Import areas from a CSV (multipart field `file`); all-or-nothing."""
+    """Import areas from a CSV (multipart field `file`); all-or-nothing. A refused file answers
+    422 with the errors by line in `details.errors`; nothing was imported."""
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed(_('Send the CSV as the multipart field "file".'), code="no_file")

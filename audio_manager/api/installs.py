@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import InstallImport, Role
+from ..models.base import as_id
 from ..services.areas import areas
 from ..services.errors import NotFound, ValidationFailed
 from ..services.ringback import (
@@ -27,9 +28,10 @@ from ..services.ringback import (
     installs,
     releases,
 )
-from .reports import READERS
+from .fields import Id
+from .openapi import content
+from .reports import CSV, READERS, XLSX, attachment
 from .ringback import carrier_by_code
-from .schemas import CSV, JSON_BODY, XLSX, file_responses
 
 blp = Blueprint("api_installs", __name__, description="Ringback installs, imports and reports")
 
@@ -75,7 +77,7 @@ class ImportSchema(ma.Schema):
 class ImportForm(ma.Schema):
     file = ma.fields.Raw(metadata={"type": "string", "format": "binary"})
     carrier = ma.fields.String(metadata={"description": "Carrier of every line without one"})
-    release_id = ma.fields.Integer(metadata={"description": "Tone of every line without a code"})
+    release_id = Id(metadata={"description": "Tone of every line without a code"})
     unit = ma.fields.String(metadata={"description": "Area code for lines without a unit"})
     action = ma.fields.String(metadata={"description": "install or uninstall"})
     date = ma.fields.String(metadata={"description": "Date of lines without one"})
@@ -87,8 +89,8 @@ class ReportQuery(ma.Schema):
         load_default="carrier", validate=ma.validate.OneOf(install_reports.GROUPS)
     )
     as_of = ma.fields.Date(load_default=None, metadata={"description": "Default: today"})
-    carrier = ma.fields.Integer(load_default=None)
-    tone = ma.fields.Integer(load_default=None, metadata={"description": "Release id"})
+    carrier = Id(load_default=None)
+    tone = Id(load_default=None, metadata={"description": "Release id"})
     months = ma.fields.Integer(load_default=12, validate=ma.validate.Range(1, 60))
     format = ma.fields.String(
         load_default="json", validate=ma.validate.OneOf(["json", "csv", "xlsx"])
@@ -115,7 +117,13 @@ def post_installs() -> Any:
 
 def _defaults(form: Any) -> install_rows.Defaults:
     carrier = carrier_by_code(form["carrier"]) if form.get("carrier") else None
-    release = releases.get(int(form["release_id"])) if form.get("release_id") else None
+    release = None
+    if form.get("release_id"):
+        raw = form["release_id"]
+        release_id = as_id(int(raw)) if raw.isdigit() else None
+        if release_id is None:
+            raise ValidationFailed(_("release_id must be a release's id."), code="bad_release")
+        release = releases.get(release_id)
     area = None
     if form.get("unit"):
         area = areas.by_code(form["unit"])
@@ -134,7 +142,6 @@ def _defaults(form: Any) -> install_rows.Defaults:
 @roles(Role.ADMIN)
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": ImportForm}}})
 @blp.response(201, ImportSchema)
-@blp.alt_response(422, description="Problems by line; nothing was kept")
 def import_installs() -> Any:
     """Upload a carrier's or a unit's list (CSV or XLSX, recognised by content) with an
     optional column mapping (`map_phone`, `map_code`, `map_carrier`, `map_unit`, `map_date`,
@@ -201,12 +208,7 @@ def report_json(result: install_reports.InstallReport) -> dict[str, Any]:
 @roles(*READERS)
 @blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Active installs; CSV and XLSX give the same numbers")
-@blp.doc(
-    **file_responses(
-        "Active installs (`format`: json, csv, xlsx)",
-        {"application/json": JSON_BODY, **CSV, **XLSX},
-    )
-)
+@blp.doc(**content("application/json", "text/csv", XLSX, description="The report"))
 def install_report(args: dict[str, Any]) -> Any:
     """Active installs on a day (`as_of`, default today) by carrier, unit, tone, month (new,
     removed, active at the month's end) or target (phones against each unit's target)."""
@@ -220,12 +222,7 @@ def install_report(args: dict[str, Any]) -> Any:
     result = run(args["group_by"])
     if args["format"] == "json":
         return report_json(result)
-    stem = f"nhac-cho-{result.group_by}-{result.as_of:%Y%m%d}"
+    name = f"nhac-cho-{result.group_by}-{result.as_of:%Y%m%d}.{args['format']}"
     if args["format"] == "csv":
-        body, mimetype = install_exports.report_csv(result), "text/csv; charset=utf-8"
-    else:
-        body = install_exports.report_xlsx(result, run)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{args["format"]}"'
-    return response
+        return attachment(install_exports.report_csv(result), CSV, name)
+    return attachment(install_exports.report_xlsx(result, run), XLSX, name)

@@ -12,8 +12,9 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..services import audit
+from ..services.broadcast import schedule_scope
 from ..services.messages import messages, versions, workflow
+from .fields import Count, Revision
 from .schemas import MessageSchema, VersionSchema
 
 blp = Blueprint("api_messages", __name__, description="Messages and the approval workflow")
@@ -77,18 +78,16 @@ class MessageQuery(ma.Schema):
     priority = ma.fields.String(validate=ma.validate.OneOf(["normal", "priority", "emergency"]))
     waiting = ma.fields.Boolean(metadata={"description": "Only what waits for me"})
     q = ma.fields.String(metadata={"description": "Search titles, topics and scripts"})
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1))
+    page = Count(1, load_default=1)
     per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(1, 200))
 
 
 class MessageUpdate(MessageSchema):
-    revision = ma.fields.Integer(
-        required=True, metadata={"description": "The revision you are editing"}
-    )
+    revision = Revision(required=True, metadata={"description": "The revision you are editing"})
 
 
 class Decision(ma.Schema):
-    revision = ma.fields.Integer(
+    revision = Revision(
         load_default=None, metadata={"description": "The version revision you looked at"}
     )
     reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
@@ -188,7 +187,7 @@ def retire_message(data: dict[str, Any], message_id: int) -> Any:
 def message_audit(message_id: int) -> Any:
     """Who did what to this message and its versions, newest first."""
     messages.get(message_id)
-    return audit.for_object("message", message_id)
+    return schedule_scope.message_audit(current_user, message_id)
 
 
 def _move(name: str, version_id: int, data: dict[str, Any]) -> Any:

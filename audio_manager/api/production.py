@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..access import authenticated, roles
@@ -16,10 +17,13 @@ from ..jobs import enqueue_render
 from ..models import RenderJob, Rendition, Role
 from ..services.audio import rendering
 from ..services.audio.assets import extension_for
+from ..services.broadcast import schedule_scope
 from ..services.errors import NotFound, ValidationFailed
 from ..services.messages import messages, versions
 from ..web.media import serve_asset
-from .schemas import BINARY_BODY, JSON_BODY, JobSchema, VersionSchema, file_responses
+from .fields import Id
+from .openapi import AUDIO, downloaded, errors
+from .schemas import JobSchema, VersionSchema
 
 blp = Blueprint("api_production", __name__, description="Messages, versions, audio and jobs")
 
@@ -71,11 +75,11 @@ class UploadRequest(ma.Schema):
 
 class BulletinRequest(ma.Schema):
     parts = ma.fields.List(
-        ma.fields.Integer(),
+        Id(),
         required=True,
         metadata={"description": "Version ids, in playing order"},
     )
-    gap_seconds = ma.fields.Float(load_default=None)
+    gap_seconds = ma.fields.Float(load_default=None, validate=ma.validate.Range(0, 10))
 
 
 class CreatedVersion(ma.Schema):
@@ -101,6 +105,7 @@ def _accepted(version: Any, job: RenderJob) -> Any:
     }
 )
 @blp.response(202, CreatedVersion)
+@errors(415, 502, 503, 504)  # not audio; the speech engine failed, is away or slow
 def create_version(message_id: int) -> Any:
     """A new version from speech (JSON) or from an uploaded recording (multipart `file`).
 
@@ -162,6 +167,7 @@ def get_version(version_id: int) -> Any:
 @roles(*PRODUCERS)
 @blp.arguments(SpeechEdit())
 @blp.response(202, CreatedVersion)
+@errors(502, 503, 504)
 def edit_version(data: dict[str, Any], version_id: int) -> Any:
     """Re-speak a draft. A submitted version is immutable (409 `immutable_version`)."""
     version, job = versions.edit_draft(
@@ -205,20 +211,17 @@ def retry_job(job_id: int) -> Any:
 @blp.route("/renditions/<int:rendition_id>/file")
 @authenticated
 @blp.response(200, description="The audio (or waveform JSON); supports Range requests")
-@blp.doc(
-    **file_responses(
-        "The audio (or waveform JSON); `Range` and `If-Range` resume it",
-        {"audio/mpeg": BINARY_BODY, "audio/wav": BINARY_BODY, "application/json": JSON_BODY},
-    )
-)
+@blp.doc(**downloaded(*AUDIO, "application/json", description="The rendition", ranges=True))
 def download_rendition(rendition_id: int) -> Any:
-    """Download a rendition. Interrupted downloads resume with `Range`."""
+    """Download a rendition. Interrupted downloads resume with `Range`. Operators and viewers
+    limited to areas get only approved audio their playlists hold (404 for any other)."""
     rendition = db.session.get(Rendition, rendition_id)
-    if rendition is None:
+    if rendition is None or not schedule_scope.may_hear(current_user, rendition.version):
         raise NotFound(_("No such rendition."), code="rendition_not_found")
     return send_asset(rendition.asset, f"v{rendition.version_id}-{rendition.profile}")
 
 
 def send_asset(asset: Any, stem: str) -> Any:
-    """The asset as an attachment (Range, If-Range, validators), or a presigned S3 URL."""
+    """The asset as an attachment (Range, If-Range, validators), or a presigned S3 URL. Protected
+    audio: the browser may keep it, shared caches and proxies may not (``private``)."""
     return serve_asset(asset, f"{stem}.{extension_for(asset.mime)}", disposition="attachment")

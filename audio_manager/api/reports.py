@@ -15,7 +15,7 @@ from ..models.base import local_today
 from ..services.areas import areas
 from ..services.reports import compliance as compliance_service
 from ..services.reports import report_exports, reporting
-from .schemas import CSV, JSON_BODY, XLSX, file_responses
+from .openapi import content
 
 blp = Blueprint("api_reports", __name__, description="Broadcast counts and compliance")
 
@@ -45,6 +45,9 @@ class ComplianceQuery(ma.Schema):
     date = ma.fields.Date(load_default=None)
     from_ = ma.fields.Date(data_key="from", load_default=None)
     to = ma.fields.Date(load_default=None)
+    format = ma.fields.String(
+        load_default="json", validate=ma.validate.OneOf(["json", "csv", "xlsx"])
+    )
 
 
 def period_from(args: dict[str, Any]) -> reporting.Period:
@@ -63,20 +66,26 @@ def run_broadcasts(args: dict[str, Any], filters: dict[str, str]) -> reporting.R
     return reporting.broadcasts(current_user, period_from(args), groups, filters=filters)
 
 
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(body: bytes, content_type: str, name: str) -> Response:
+    """A download; ``content_type`` is sent as given (one charset, never two)."""
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 def report_file(report: reporting.Report, fmt: str, filters: dict[str, str]) -> Response:
     stem = f"luot-phat-{report.period.first:%Y%m%d}-{report.period.last:%Y%m%d}"
     if fmt == "csv":
-        response = Response(report_exports.report_csv(report), mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
+        return attachment(report_exports.report_csv(report), CSV, f"{stem}.csv")
     data = report_exports.report_xlsx(
         report, lambda g: reporting.broadcasts(current_user, report.period, [g], filters=filters)
     )
-    response = Response(
-        data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-    return response
+    return attachment(data, XLSX, f"{stem}.xlsx")
 
 
 def report_json(report: reporting.Report) -> dict[str, Any]:
@@ -97,12 +106,7 @@ def report_json(report: reporting.Report) -> dict[str, Any]:
 @roles(*READERS)
 @blp.arguments(ReportQuery(), location="query")
 @blp.response(200, description="Counts of confirmed broadcasts; CSV and XLSX give the same")
-@blp.doc(
-    **file_responses(
-        "Counts of confirmed broadcasts (`format`: json, csv, xlsx)",
-        {"application/json": JSON_BODY, **CSV, **XLSX},
-    )
-)
+@blp.doc(**content("application/json", "text/csv", XLSX, description="The report"))
 def broadcasts(args: dict[str, Any]) -> Any:
     """Confirmed broadcasts in a period (local days), grouped by up to three of: province,
     district, commune, hamlet, language, message, topic, priority, source, day, month. Any of
@@ -118,10 +122,16 @@ def broadcasts(args: dict[str, Any]) -> Any:
 @roles(*READERS)
 @blp.arguments(ComplianceQuery(), location="query")
 @blp.response(200, description="Scheduled versus confirmed, per area and language")
+@blp.doc(**content("application/json", "text/csv", XLSX, description="The compliance report"))
 def compliance(args: dict[str, Any]) -> Any:
     """Scheduled and confirmed broadcasts per area and language, and what was not played."""
     area = areas.visible_by_code(current_user, args["area"])
     result = compliance_service.compliance(current_user, area, period_from(args))
+    if args["format"] != "json":
+        stem = f"ty-le-thuc-hien-{result.period.first:%Y%m%d}-{result.period.last:%Y%m%d}"
+        if args["format"] == "csv":
+            return attachment(report_exports.compliance_csv(result), CSV, f"{stem}.csv")
+        return attachment(report_exports.compliance_xlsx(result), XLSX, f"{stem}.xlsx")
     return {
         "area": {"id": area.id, "code": area.code, "name": area.name},
         "from": result.period.first.isoformat(),

@@ -16,8 +16,10 @@ from ..models import ReleaseStatus, Role
 from ..services.errors import NotFound
 from ..services.messages import versions
 from ..services.ringback import carriers, releases
+from .fields import Id, Revision
+from .openapi import AUDIO, downloaded
 from .production import send_asset
-from .schemas import BINARY_BODY, AssetSchema, file_responses
+from .schemas import AssetSchema
 
 blp = Blueprint("api_ringback", __name__, description="Ringback tones: carriers and releases")
 
@@ -75,7 +77,7 @@ class ReleaseQuery(ma.Schema):
 
 
 class NewRelease(ma.Schema):
-    version_id = ma.fields.Integer(required=True)
+    version_id = Id(required=True)
     carrier = ma.fields.String(required=True, metadata={"description": "Carrier code"})
     note = ma.fields.String(load_default="")
 
@@ -88,7 +90,7 @@ class ReleaseMove(ma.Schema):
     )
     content_code = ma.fields.String(load_default=None)
     reason = ma.fields.String(load_default=None)
-    revision = ma.fields.Integer(load_default=None)
+    revision = Revision(load_default=None)
 
 
 def carrier_by_code(code: str) -> Any:
@@ -164,7 +166,7 @@ def move_release(data: dict[str, Any], release_id: int) -> Any:
 @blp.route("/ringback/releases/<int:release_id>/package")
 @roles(*READERS)
 @blp.response(200, description="The ZIP for the carrier")
-@blp.doc(**file_responses("The ZIP for the carrier", {"application/zip": BINARY_BODY}))
+@blp.doc(**downloaded("application/zip", description="The ZIP for the carrier", ranges=True))
 def release_package(release_id: int) -> Any:
     release = releases.get(release_id)
     return send_asset(release.package_asset, f"nhac-cho-{release.carrier.code}-{release.id}")
@@ -173,12 +175,7 @@ def release_package(release_id: int) -> Any:
 @blp.route("/ringback/releases/<int:release_id>/audio")
 @roles(*READERS)
 @blp.response(200, description="The audio in the carrier's upload profile")
-@blp.doc(
-    **file_responses(
-        "The audio in the carrier's upload profile",
-        {"audio/mpeg": BINARY_BODY, "audio/wav": BINARY_BODY},
-    )
-)
+@blp.doc(**downloaded(*AUDIO, description="The carrier's audio", ranges=True))
 def release_audio(release_id: int) -> Any:
     release = releases.get(release_id)
     return send_asset(release.audio_asset, f"nhac-cho-{release.carrier.code}-{release.id}")

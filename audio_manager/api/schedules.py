@@ -16,11 +16,13 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..models.base import local_today
+from ..models.base import MAX_ID, local_today
 from ..services.broadcast import playlists, plays, schedules
 from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
+from .areas import CsvUpload
 from .downloads import playlist_download, validator_extra
+from .fields import AreaRefs, Count, Id, Revision
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
 
@@ -30,21 +32,16 @@ READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.VIEWER, Role.OPERATOR)
 
 class RecurrenceSchema(ma.Schema):
     kind = ma.fields.String(metadata={"description": "daily, weekly, monthly_nth_weekday, dates"})
-    interval = ma.fields.Integer(metadata={"description": "Every N days or weeks"})
+    interval = Count(-MAX_ID, MAX_ID, metadata={"description": "Every N days or weeks"})
     weekdays = ma.fields.List(ma.fields.Raw(), metadata={"description": "MO..SU or 0..6"})
-    nth = ma.fields.Integer(metadata={"description": "1..5, or -1 for the last"})
+    nth = Count(-MAX_ID, MAX_ID, metadata={"description": "1..5, or -1 for the last"})
     dates = ma.fields.List(ma.fields.String())
 
 
 class ScheduleSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
-    message_id = ma.fields.Integer(required=True)
-    areas = ma.fields.Function(
-        lambda s: [a.code or str(a.id) for a in s.targets],
-        deserialize=lambda v: v,
-        required=True,
-        metadata={"description": "Area codes at any level"},
-    )
+    message_id = Id(required=True)
+    areas = AreaRefs(required=True, metadata={"description": "Area codes at any level"})
     times = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "Local times, HH:MM"}
     )
@@ -52,9 +49,9 @@ class ScheduleSchema(ma.Schema):
     end_date = ma.fields.Date(required=True)
     rrule = ma.fields.String(metadata={"description": "RFC 5545 RRULE (or use recurrence)"})
     recurrence = ma.fields.Nested(RecurrenceSchema, load_only=True)
-    pinned_version_id = ma.fields.Integer(allow_none=True, load_default=None)
+    pinned_version_id = Id(allow_none=True, load_default=None)
     note = ma.fields.String(load_default="")
-    revision = ma.fields.Integer(load_default=None)
+    revision = Revision(load_default=None)
     cancelled_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     description = ma.fields.Function(
@@ -63,7 +60,7 @@ class ScheduleSchema(ma.Schema):
 
 
 class ScheduleQuery(ma.Schema):
-    message = ma.fields.Integer()
+    message = Id()
     active_on = ma.fields.Date()
     cancelled = ma.fields.Boolean(load_default=False)
 
@@ -79,6 +76,23 @@ class PlaylistQuery(ma.Schema):
     format = ma.fields.String(
         load_default="json", validate=ma.validate.OneOf(["json", "m3u8", "zip", "ics", "html"])
     )
+
+
+class PlayEvent(ma.Schema):
+    id = ma.fields.String(
+        required=True, metadata={"description": "Your id: re-sending is harmless"}
+    )
+    hamlet_id = Id(metadata={"description": "Or `area`: the hamlet's code"})
+    area = ma.fields.String()
+    played_at = ma.fields.AwareDateTime(required=True)
+    version_id = Id(required=True)
+    played = ma.fields.Boolean(load_default=True)
+    reason = ma.fields.String(metadata={"description": "Why it was not played"})
+    schedule_id = Id()
+
+
+class PlayBatch(ma.Schema):
+    events = ma.fields.List(ma.fields.Nested(PlayEvent), required=True)
 
 
 class PlayBatchResult(ma.Schema):
@@ -109,6 +123,7 @@ def _pinned(data: dict[str, Any]) -> Any:
 def list_schedules(args: dict[str, Any]) -> Any:
     """Schedules (newest first), by message or active on a day."""
     return schedules.list_schedules(
+        reader=current_user,
         message_id=args.get("message"),
         active_on=args.get("active_on"),
         include_cancelled=args["cancelled"],
@@ -138,7 +153,8 @@ def create_schedule(data: dict[str, Any]) -> Any:
 @roles(*READERS)
 @blp.response(200, ScheduleSchema)
 def get_schedule(schedule_id: int) -> Any:
-    return schedules.get(schedule_id)
+    """A schedule that reaches the caller's areas (404 for any other)."""
+    return schedules.get(schedule_id, current_user)
 
 
 @blp.route("/schedules/<int:schedule_id>", methods=["PUT"])
@@ -147,7 +163,7 @@ def get_schedule(schedule_id: int) -> Any:
 @blp.response(200, ScheduleSchema)
 def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Replace a schedule's areas, times and recurrence; send `revision` to detect conflicts."""
-    schedule = schedules.get(schedule_id)
+    schedule = schedules.get(schedule_id, current_user)
     targets = schedules.areas_from_codes(current_user, data["areas"])
     schedules.update(
         current_actor(),
@@ -168,7 +184,9 @@ def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
 @blp.response(200, ScheduleSchema)
 def cancel_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Cancel a schedule (kept in history)."""
-    schedule = schedules.cancel(current_actor(), schedules.get(schedule_id), reason=data["reason"])
+    schedule = schedules.cancel(
+        current_actor(), schedules.get(schedule_id, current_user), reason=data["reason"]
+    )
     db.session.commit()
     return schedule
 
@@ -226,6 +244,7 @@ def get_playlist(args: dict[str, Any]) -> Any:
 
 @blp.route("/plays", methods=["POST"])
 @roles(Role.OPERATOR, Role.ADMIN)
+@blp.doc(requestBody={"content": {"application/json": {"schema": PlayBatch}}})
 @blp.response(200, PlayBatchResult)
 def post_plays() -> Any:
     """Confirm up to 1,000 plays: `{"events": [{"id", "hamlet_id" | "area", "played_at",
@@ -242,6 +261,7 @@ def post_plays() -> Any:
 
 @blp.route("/plays/import", methods=["POST"])
 @roles(Role.OPERATOR, Role.ADMIN)
+@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": CsvUpload}}})
 @blp.response(200, PlayBatchResult)
 def import_plays() -> Any:
     """Import plays from CSV (multipart `file`): columns id, hamlet_id, played_at, version_id,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 from flask import url_for
 
@@ -42,6 +40,14 @@ class JobSchema(ma.Schema):
     finished_at = ma.fields.DateTime(allow_none=True)
 
 
+class ContributorSchema(ma.Schema):
+    username = ma.fields.Function(lambda c: c.user.username)
+    kind = ma.fields.String(
+        metadata={"description": "created, edited, restored (wrote what it copies) or part"}
+    )
+    at = ma.fields.DateTime()
+
+
 class VersionSchema(ma.Schema):
     id = ma.fields.Integer()
     message_id = ma.fields.Function(lambda v: v.variant.message_id)
@@ -72,6 +78,11 @@ class VersionSchema(ma.Schema):
     revision = ma.fields.Integer(metadata={"description": "Send it back with workflow actions"})
     is_current = ma.fields.Boolean()
     created_by = ma.fields.Function(lambda v: v.created_by.username if v.created_by else None)
+    contributors = ma.fields.List(
+        ma.fields.Nested(ContributorSchema),
+        attribute="contributor_rows",
+        metadata={"description": "Who made or changed it; none of them may approve it"},
+    )
     submitted_at = ma.fields.DateTime(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     decided_by = ma.fields.Function(lambda v: v.decided_by.username if v.decided_by else None)
@@ -96,15 +107,3 @@ class MessageSchema(ma.Schema):
     valid_from = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     valid_until = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     created_at = ma.fields.DateTime(dump_only=True)
-
-
-JSON_BODY = {"schema": {"type": "object"}}
-TEXT_BODY = {"schema": {"type": "string"}}
-BINARY_BODY = {"schema": {"type": "string", "format": "binary"}}
-CSV = {"text/csv": TEXT_BODY}
-XLSX = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": BINARY_BODY}
-
-
-def file_responses(description: str, content: dict[str, Any]) -> dict[str, Any]:
-    """OpenAPI responses of a download: its content types, so generated clients fetch them."""
-    return {"responses": {"200": {"description": description, "content": content}}}

@@ -11,6 +11,7 @@ def register(app: Flask) -> None:
     from .audio import audio_cli, jobs_cli
     from .broadcast import playlists_cli
     from .demo import demo_cli
+    from .messages import versions_cli
     from .ringback import ringback_cli
     from .speech import speech_cli
 
@@ -24,5 +25,6 @@ def register(app: Flask) -> None:
         playlists_cli,
         ringback_cli,
         speech_cli,
+        versions_cli,
     ):
         app.cli.add_command(group)

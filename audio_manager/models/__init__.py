@@ -1,11 +1,20 @@
 """All models, imported here so Alembic and the app see every table."""
 
-from .accounts import ApiToken, ApprovalLanguage, Role, User, UserArea, UserRole
+from .accounts import ApiToken, ApprovalLanguage, LoginSession, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
 from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
 from .data_versions import DataVersion, PlaylistScope
-from .messages import BulletinPart, Message, Priority, SourceKind, Variant, Version, VersionStatus
+from .messages import (
+    BulletinPart,
+    Message,
+    Priority,
+    SourceKind,
+    Variant,
+    Version,
+    VersionContributor,
+    VersionStatus,
+)
 from .play_counts import HamletPlayCount, PlayCount
 from .plays import PlayEvent
 from .ringback import (
@@ -41,6 +50,7 @@ __all__ = [
     "JobStatus",
     "KeyFingerprint",
     "LexiconEntry",
+    "LoginSession",
     "Message",
     "PlayCount",
     "PlayEvent",
@@ -64,5 +74,6 @@ __all__ = [
     "UserRole",
     "Variant",
     "Version",
+    "VersionContributor",
     "VersionStatus",
 ]

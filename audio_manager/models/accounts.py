@@ -122,6 +122,19 @@ class ApprovalLanguage(db.Model):
     user: Mapped[User] = relationship(back_populates="approval_language_rows")
 
 
+class LoginSession(db.Model):
+    """One signed-in browser. The cookie carries a random key; only its SHA-256 is stored, and
+    logging out deletes the row, so a copied cookie is worthless afterwards."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ApiToken(db.Model):
     """A bearer token for a device or script. Only its SHA-256 is stored."""
 

@@ -10,6 +10,17 @@ from sqlalchemy.types import TypeDecorator
 
 from ..scheduling.recurrence import LOCAL_TZ
 
+# The largest value an id (or any INTEGER column) holds on PostgreSQL; SQLite takes more, so
+# both refuse the same numbers only when they are checked before reaching the database.
+MAX_ID = 2**31 - 1
+
+
+def as_id(value: Any) -> int | None:
+    """``value`` when it is an int that can be a row id (1 to MAX_ID), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

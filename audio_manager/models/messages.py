@@ -143,8 +143,18 @@ class Version(db.Model):
         foreign_keys="BulletinPart.version_id",
     )
     jobs = relationship("RenderJob", back_populates="version", order_by="RenderJob.id")
+    contributor_rows: Mapped[list[VersionContributor]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="VersionContributor.at",
+        back_populates="version",
+    )
 
     __table_args__ = (UniqueConstraint("variant_id", "number"),)
+
+    @property
+    def contributor_ids(self) -> set[int]:
+        return {row.user_id for row in self.contributor_rows}
 
     @property
     def language(self) -> str:
@@ -160,6 +170,25 @@ class Version(db.Model):
 
     def rendition(self, profile: str) -> object | None:
         return next((r for r in self.renditions if r.profile == profile), None)
+
+
+class VersionContributor(db.Model):
+    """Someone who made or changed what a version says or sounds like (created it, re-spoke
+    it, restored it, or wrote a part of its bulletin). None of them may approve it."""
+
+    __tablename__ = "version_contributors"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # created | edited | restored | part
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    version: Mapped[Version] = relationship(back_populates="contributor_rows")
+    user = relationship("User", lazy="joined")
 
 
 class BulletinPart(db.Model):

@@ -2,9 +2,9 @@
 read ``flask.request``.
 
 Layers, lowest first: the kernel here (``context``, ``errors``, ``audit``, ``data_versions``,
-``tables``), then ``accounts``, ``areas``, ``audio``, ``speech``, ``messages``, ``broadcast``,
-``reports``, ``ringback``. A package imports the kernel, the packages before it, and below the
-services (``models``, ``production``, ``storage``, ``scheduling``, ``bulk``, ``lru``,
-``languages``) — never a later package, nor ``web``, ``api``, ``cli`` or ``jobs``
-(``tests/test_layout.py`` checks it).
+``tables``, ``spreadsheets``, ``uploads``), then ``accounts``, ``areas``, ``audio``, ``speech``,
+``messages``, ``broadcast``, ``reports``, ``ringback``. A package imports the kernel, the
+packages before it, and below the services (``models``, ``production``, ``storage``,
+``scheduling``, ``bulk``, ``lru``, ``languages``) — never a later package, nor ``web``, ``api``,
+``cli`` or ``jobs`` (``tests/test_layout.py`` checks it).
 """

@@ -7,13 +7,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..access import authenticated
-from ..auth import current_actor
+from ..auth import begin_session, current_actor
 from ..extensions import db
 from ..models import ApiToken
 from ..services.accounts import accounts
@@ -56,9 +56,8 @@ def password() -> Any:
             flash_error(error)
         else:
             db.session.commit()
-            login_user(
-                current_user._get_current_object()
-            )  # keep this session; others ended with the rotated token
+            # Every session ended, this one too: it goes on under a new key.
+            begin_session(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("account/password.html", form=form)

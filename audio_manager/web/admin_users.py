@@ -20,7 +20,7 @@ from ..services.accounts import accounts
 from ..services.areas.areas import by_code
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from .account import TokenForm, render_tokens
-from .forms import as_choices, flash_error
+from .forms import as_choices, db_int, flash_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -164,7 +164,7 @@ def revoke_token(token_id: int) -> Any:
 @bp.route("/audit")
 @roles(Role.ADMIN)
 def audit_log() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=db_int)
     action = request.args.get("action", "").strip()
     query = db.select(AuditEvent).order_by(AuditEvent.id.desc())
     if action:

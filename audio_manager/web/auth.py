@@ -16,13 +16,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..access import public
-from ..auth import current_actor
+from ..auth import begin_session, current_actor, end_session
 from ..extensions import db
 from ..services import audit
 from ..services.accounts import accounts
@@ -55,7 +55,7 @@ def login() -> Any:
         if result.user is not None:
             session.clear()
             session.permanent = True
-            login_user(result.user)
+            begin_session(result.user)
             return redirect(safe_next(form.next.data, url_for("home.index")))
         messages = {
             "invalid": _("Wrong username or password."),
@@ -83,6 +83,7 @@ def logout() -> Any:
             object_label=current_user.username,
         )
         db.session.commit()
+    end_session()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import flash
 from wtforms.fields.choices import SelectChoice
 
+from ..models.base import as_id
 from ..production.errors import ProductionError
 from ..services.audio.production_messages import message_for
 from ..services.errors import ServiceError
@@ -38,3 +39,12 @@ def flash_error(error: ServiceError | ProductionError) -> None:
 def as_choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
     """WTForms choices from (value, label) pairs; labels may be lazy translations."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def db_int(value: str) -> int:
+    """``request.args.get(name, type=db_int)``: a whole number a database column holds (1 to
+    2**31 - 1); anything else gives the default, as a word would."""
+    number = int(value)
+    if as_id(number) is None:
+        raise ValueError(value)
+    return number

@@ -35,7 +35,7 @@ from ..services.ringback import (
     releases,
 )
 from . import charts
-from .forms import as_choices, flash_error
+from .forms import as_choices, db_int, flash_error
 
 bp = Blueprint("installs", __name__, url_prefix="/ringback")
 
@@ -314,8 +314,8 @@ def report_args(values: Any) -> dict[str, Any]:
         "group_by": values.get("group_by", "carrier"),
         "as_of": as_of,
         "filters": {
-            "carrier": values.get("carrier", type=int),
-            "tone": values.get("tone", type=int),
+            "carrier": values.get("carrier", type=db_int),
+            "tone": values.get("tone", type=db_int),
         },
         "months": values.get("months", 12, type=int),
     }

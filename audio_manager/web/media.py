@@ -67,7 +67,8 @@ def serve_asset(
     disposition: str = "inline",
 ) -> Any:
     """An asset's bytes with its sha256 as strong validator and Range support (local storage),
-    or a redirect to a presigned URL (S3)."""
+    or a redirect to a presigned URL (S3). Audio is never public: the browser (or player) may
+    keep it, shared caches and proxies may not."""
     store = storage()
     path = store.local_path(asset.storage_key)
     if path is None:
@@ -90,5 +91,5 @@ def serve_asset(
         asset.sha256,
         asset.mime,
         {"Content-Disposition": f'{disposition}; filename="{name}"'},
-        cache_control="public, max-age=31536000, immutable",
+        cache_control="private, max-age=31536000, immutable",
     )

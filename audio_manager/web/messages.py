@@ -31,13 +31,13 @@ from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import Role
 from ..production.errors import ProductionError
-from ..services import audit
+from ..services.broadcast import schedule_scope
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.messages import messages, versions, workflow
 from ..services.speech import catalogue
 from ..services.speech import preferences as speech_preferences
 from ..services.speech.spoken import spoken_text
-from .forms import as_choices, error_text
+from .forms import as_choices, db_int, error_text
 from .production import PRIORITIES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -151,7 +151,7 @@ def index() -> Any:
         text=args.get("q") or None,
         waiting_for=current_user._get_current_object() if args.get("waiting") else None,
     )
-    page = messages.search(filters, page=max(args.get("page", 1, type=int), 1))
+    page = messages.search(filters, page=args.get("page", 1, type=db_int))
     return render_template(
         "messages/list.html",
         page=page,
@@ -331,7 +331,7 @@ def show(message_id: int) -> Any:
         history=history,
         bulletins=list(reversed(bulletin.versions)) if bulletin else [],
         moves={v.id: workflow.allowed_moves(user, v) for vs in history.values() for v in vs},
-        events=audit.for_object("message", message.id),
+        events=schedule_scope.message_audit(user, message.id),
         retire_form=RetireMessageForm(),
         now=datetime.now(UTC),
         self_approval=current_app.config["ALLOW_SELF_APPROVAL"],

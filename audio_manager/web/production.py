@@ -36,6 +36,12 @@ PRIORITIES = [
     ("priority", _l("Priority")),
     ("emergency", _l("Emergency")),
 ]
+CONTRIBUTOR_KINDS = {
+    "created": _l("made it"),
+    "edited": _l("changed it"),
+    "restored": _l("wrote the version it restores"),
+    "part": _l("wrote one of its parts"),
+}
 ENGINES = [
     ("", _l("Automatic (the language's default voice)")),
     *((name, speech_labels.ENGINES[name]) for name in ALL_ENGINES),
@@ -135,6 +141,7 @@ def version(version_id: int) -> Any:
         job=job,
         retry_form=RetryForm(),
         language=languages.get(item.language),
+        contributor_kinds=CONTRIBUTOR_KINDS,
     )
 
 

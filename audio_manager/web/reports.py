@@ -90,8 +90,12 @@ def compliance() -> Any:
         code = roots[0].code if roots else ""
     area = areas.visible_by_code(current_user, code or "")
     result = compliance_service.compliance(current_user, area, period_from(args))
+    query = {k: v for k, v in request.args.items() if k != "format"}
     return render_template(
         "reports/compliance.html",
+        export_url=lambda fmt: url_for(
+            "api_reports.compliance", **{**query, "area": area.code, "format": fmt}
+        ),
         result=result,
         args=args,
         periods=reporting.PERIODS,

@@ -30,7 +30,7 @@ from ..production.errors import ProductionError
 from ..services.errors import ServiceError
 from ..services.messages import versions
 from ..services.ringback import carriers, install_reports, releases
-from .forms import as_choices, flash_error
+from .forms import as_choices, db_int, flash_error
 
 bp = Blueprint("ringback", __name__, url_prefix="/ringback")
 
@@ -233,7 +233,7 @@ def release_flyer(release_id: int) -> Any:
 @roles(*READERS)
 def release_list() -> Any:
     status = request.args.get("status") or None
-    carrier_id = request.args.get("carrier", type=int)
+    carrier_id = request.args.get("carrier", type=db_int)
     return render_template(
         "ringback/releases.html",
         releases=releases.list_releases(status=status, carrier_id=carrier_id),
@@ -261,8 +261,8 @@ def new_release() -> Any:
     form.carrier_id.choices = as_choices(
         (c.id, c.name) for c in carriers.all_carriers(active_only=True)
     )
-    if request.method == "GET" and request.args.get("version_id", type=int):
-        form.version_id.data = request.args.get("version_id", type=int)
+    if request.method == "GET" and request.args.get("version_id", type=db_int):
+        form.version_id.data = request.args.get("version_id", type=db_int)
     status = 200
     if form.validate_on_submit():
         try:

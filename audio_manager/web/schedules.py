@@ -15,9 +15,10 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import Message, Role, Schedule, VersionStatus
 from ..services.broadcast import schedule_preview, schedules
+from ..services.broadcast.schedule_scope import visible_targets
 from ..services.errors import ServiceError
 from ..services.messages import messages, versions
-from .forms import flash_error
+from .forms import db_int, flash_error
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
@@ -31,7 +32,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
     if request.method == "POST":
         form = request.form
         return {
-            "message_id": form.get("message_id", type=int),
+            "message_id": form.get("message_id", type=db_int),
             "areas": form.get("areas", ""),
             "times": form.get("times", ""),
             "kind": form.get("kind", "daily"),
@@ -41,7 +42,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
             "dates": form.get("dates", ""),
             "start_date": form.get("start_date", ""),
             "end_date": form.get("end_date", ""),
-            "pinned_version_id": form.get("pinned_version_id", type=int),
+            "pinned_version_id": form.get("pinned_version_id", type=db_int),
             "note": form.get("note", ""),
             "revision": form.get("revision", type=int),
         }
@@ -64,7 +65,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
         }
     today = date.today()
     return {
-        "message_id": request.args.get("message", type=int),
+        "message_id": request.args.get("message", type=db_int),
         "areas": "",
         "times": "06:30",
         "kind": "daily",
@@ -177,18 +178,25 @@ def _edit(schedule: Schedule | None) -> Any:
     ), status
 
 
+def _targets_of(schedule: Schedule) -> list[Any]:
+    return visible_targets(current_user, schedule)
+
+
 @bp.route("/")
 @roles(*READERS)
 def index() -> Any:
     show_cancelled = request.args.get("cancelled") == "1"
     items = schedules.list_schedules(
-        include_cancelled=show_cancelled, message_id=request.args.get("message", type=int)
+        reader=current_user,
+        include_cancelled=show_cancelled,
+        message_id=request.args.get("message", type=db_int),
     )
     return render_template(
         "schedules/list.html",
         items=items,
         show_cancelled=show_cancelled,
         describe=lambda s: sched.describe(schedules.recurrence_of(s)),
+        targets_of=_targets_of,
     )
 
 
@@ -201,20 +209,21 @@ def new() -> Any:
 @bp.route("/<int:schedule_id>")
 @roles(*READERS)
 def show(schedule_id: int) -> Any:
-    schedule = schedules.get(schedule_id)
+    schedule = schedules.get(schedule_id, current_user)
     if current_user.has_role(*EDITORS):
         return _edit(schedule)
     return render_template(
         "schedules/show.html",
         schedule=schedule,
         info=sched.describe(schedules.recurrence_of(schedule)),
+        targets_of=_targets_of,
     )
 
 
 @bp.route("/<int:schedule_id>", methods=["POST"])
 @roles(*EDITORS)
 def update(schedule_id: int) -> Any:
-    return _edit(schedules.get(schedule_id))
+    return _edit(schedules.get(schedule_id, current_user))
 
 
 @bp.route("/<int:schedule_id>/cancel", methods=["POST"])
@@ -222,7 +231,9 @@ def update(schedule_id: int) -> Any:
 def cancel(schedule_id: int) -> Any:
     try:
         schedules.cancel(
-            current_actor(), schedules.get(schedule_id), reason=request.form.get("reason")
+            current_actor(),
+            schedules.get(schedule_id, current_user),
+            reason=request.form.get("reason"),
         )
     except ServiceError as error:
         db.session.rollback()

@@ -1,7 +1,7 @@
 """playlist scopes: validators per province and per message, byte-ordered area paths, asset CRC-32
 
 Revision ID: 0011_playlist_scopes
-Revises: 0007_ringback
+Revises: 0008_trust
 
 A commune's playlist is made of areas and schedules of its province (the top level of the area
 tree) and of the messages those schedules play (their variants, versions, renditions, assets).
@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 
 revision = "0011_playlist_scopes"
-down_revision = "0007_ringback"
+down_revision = "0008_trust"
 branch_labels = None
 depends_on = None
 

@@ -21,9 +21,10 @@ from ...models.base import utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
+from . import passwords, sessions
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 TOKEN_PREFIX = "amt_"
 LOGIN_FAILED = "auth.login_failed"
 # Compared against when the username is unknown, so both paths take the same time.
@@ -38,9 +39,17 @@ REQUEST_USER = (
 )
 
 
-def request_user(user_id: int) -> User | None:
-    """The user of a session, with roles and scope, in one query."""
-    query = db.select(User).where(User.id == user_id).options(*REQUEST_USER)
+def end_sessions(user: User) -> None:
+    """Every login session of the user ends (a copied cookie opens nothing afterwards)."""
+    user.session_token = new_session_token()
+    sessions.end_all(user)
+
+
+def request_user(user_id: int, session_key: str | None = None) -> User | None:
+    """The user of a live login session, with roles and scope, in one query."""
+    query = (
+        db.select(User).where(User.id == user_id, sessions.live(session_key)).options(*REQUEST_USER)
+    )
     return db.session.scalars(query).unique().one_or_none()
 
 
@@ -48,12 +57,9 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def validate_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _l("The password must be at least %(n)d characters long.", n=MIN_PASSWORD_LENGTH),
-            code="weak_password",
-        )
+def validate_password(password: str, username: str | None = None) -> None:
+    """Refuse short, common and trivial passwords (NIST SP 800-63B)."""
+    passwords.check(password, username)
 
 
 def parse_roles(names: Iterable[str]) -> list[Role]:
@@ -123,7 +129,7 @@ def create_user(
         )
     if find_user(username) is not None:
         raise Conflict(_l("The username %(name)s is taken.", name=username), code="username_taken")
-    validate_password(password)
+    validate_password(password, username)
     parsed = parse_roles(roles)
     areas = list(areas)
     _check_scope(parsed, areas)
@@ -179,8 +185,11 @@ def update_user(
     user.display_name = display_name.strip() or user.username
     user.role_rows = [UserRole(role=str(role)) for role in parsed]
     _set_scope(user, areas)
-    if user.active and not active:
-        user.session_token = new_session_token()  # ends the user's sessions
+    changed_access = before["roles"] != sorted(str(r) for r in parsed) or before["areas"] != sorted(
+        a.id for a in areas
+    )
+    if (user.active and not active) or changed_access:
+        end_sessions(user)  # disabled, or other rights: sign in again
     user.active = active
     after = {
         "roles": sorted(str(r) for r in parsed),
@@ -205,9 +214,9 @@ def set_password(
     """Change a password; with ``current`` the user must prove they know the old one."""
     if current is not None and not check_password_hash(user.password_hash, current):
         raise ValidationFailed(_l("The current password is wrong."), code="wrong_password")
-    validate_password(new_password)
+    validate_password(new_password, user.username)
     user.password_hash = generate_password_hash(new_password)
-    user.session_token = new_session_token()
+    end_sessions(user)
     audit.record(
         actor, "user.password", object_type="user", object_id=user.id, object_label=user.username
     )

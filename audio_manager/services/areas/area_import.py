@@ -23,6 +23,7 @@ from ...models import Area
 from .. import audit
 from ..context import Actor
 from ..errors import ValidationFailed
+from ..uploads import clean_filename
 from .area_levels import Levels, level_label
 from .areas import validate_languages
 
@@ -297,7 +298,7 @@ def import_areas(actor: Actor, data: bytes, *, filename: str = "", max_bytes: in
         actor,
         "areas.import",
         object_type="areas",
-        object_label=filename[:200] or None,
+        object_label=clean_filename(filename, 200) or None,
         detail={**report.as_dict(), "sha256": hashlib.sha256(data).hexdigest(), "rows": len(rows)},
     )
     return report

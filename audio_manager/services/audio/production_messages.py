@@ -1,6 +1,13 @@
-"""User-facing, translatable messages for audio production errors, by their stable code."""
+"""User-facing, translatable messages for audio production errors, by their stable code.
+
+What ffmpeg or a speech engine printed is for the server log only: it can hold paths and heap
+addresses, so no message or detail shown to a user carries it.
+"""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -41,14 +48,32 @@ MESSAGES = {
     "silent_audio": _l("The recording is silent."),
     "too_long": _l("The recording is too long (at most %(minutes)s minutes)."),
     "too_short": _l("The recording is too short."),
+    "empty_bulletin": _l("A bulletin needs parts with audio."),
+    "invalid_gap": _l("The gap must be 0-10 seconds."),
 }
+GENERIC = _l("The audio could not be processed. The details have been logged.")
+# Details that are ffmpeg's or an engine's own words.
+RAW_DETAILS = {"ffmpeg", "stderr", "output", "error", "traceback"}
+log = logging.getLogger("audio_manager.production")
+
+
+def safe_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The details a user may see: limits and measurements, never a tool's output."""
+    return {k: v for k, v in details.items() if k not in RAW_DETAILS}
+
+
+def text_for_code(code: str | None) -> str:
+    """The message for a stored error code (a failed job's), in the user's language."""
+    return str(MESSAGES.get(code or "", GENERIC))
 
 
 def message_for(error: ProductionError) -> str:
-    """The error in the user's language, falling back to the engine's English message."""
+    """The error in the user's language; an error without a message of its own gets a generic
+    one (its English text may quote ffmpeg) and is logged in full."""
     template = MESSAGES.get(error.code)
     if template is None:
-        return error.message
+        log.warning("audio production failed: %s %s %r", error.code, error.message, error.details)
+        return str(GENERIC)
     details = dict(error.details)
     if "max_bytes" in details:
         details.setdefault("mb", details["max_bytes"] // (1024 * 1024))
@@ -58,4 +83,4 @@ def message_for(error: ProductionError) -> str:
     try:
         return text % details if "%(" in text else text
     except (KeyError, ValueError, TypeError):
-        return error.message
+        return text

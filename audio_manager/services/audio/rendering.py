@@ -17,6 +17,7 @@ from .. import audit
 from ..context import Actor
 from ..errors import Conflict
 from .assets import fetch_to, profiles, store_file
+from .production_messages import MESSAGES, log
 
 
 def profile_names() -> list[str]:
@@ -85,10 +86,14 @@ def render_version(version: Version) -> list[Rendition]:
 
 
 def describe_failure(exc: BaseException) -> tuple[str, str]:
-    """The error code and message a failed job records."""
+    """The error code and message a failed job records: its own words for errors users can act
+    on, a generic line for the rest (what ffmpeg printed goes to the log, not to the page)."""
     if isinstance(exc, production_errors.ProductionError):
-        return exc.code, exc.message
-    return "internal_error", f"{type(exc).__name__}: {exc}"[:2000]
+        if exc.code in MESSAGES:
+            return exc.code, exc.message
+        log.warning("render failed: %s %s %r", exc.code, exc.message, exc.details)
+        return exc.code, "The audio could not be processed. The details have been logged."
+    return "internal_error", f"Internal error ({type(exc).__name__}). The details have been logged."
 
 
 def new_job(version: Version) -> RenderJob:

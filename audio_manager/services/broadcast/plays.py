@@ -20,7 +20,7 @@ from ... import scheduling as sched
 from ...bulk import insert_rows
 from ...extensions import db
 from ...models import Area, PlayEvent, Schedule, Variant, Version, VersionStatus
-from ...models.base import utcnow
+from ...models.base import as_id, utcnow
 from .. import audit
 from ..areas import areas as area_service
 from ..areas.area_levels import Levels
@@ -72,17 +72,20 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _ids(events: Sequence[dict[str, Any]], key: str) -> set[int]:
+    return {i for i in (as_id(e.get(key)) for e in events) if i is not None}
+
+
 class _Lookups:
     """Everything a batch refers to, fetched once."""
 
     def __init__(self, events: Sequence[dict[str, Any]], actor: Actor) -> None:
         self.visible = area_service.visible_paths(actor.user) if actor.user is not None else None
-        hamlet_ids = {e.get("hamlet_id") for e in events if isinstance(e.get("hamlet_id"), int)}
+        # Ids no column can hold (e.g. 99999999999) find nothing: that event alone is refused.
+        hamlet_ids = _ids(events, "hamlet_id")
         codes = {e.get("area") for e in events if isinstance(e.get("area"), str)}
-        version_ids = {e.get("version_id") for e in events if isinstance(e.get("version_id"), int)}
-        schedule_ids = {
-            e.get("schedule_id") for e in events if isinstance(e.get("schedule_id"), int)
-        }
+        version_ids = _ids(events, "version_id")
+        schedule_ids = _ids(events, "schedule_id")
         self.areas = (
             {a.id: a for a in db.session.scalars(db.select(Area).where(Area.id.in_(hamlet_ids)))}
             if hamlet_ids
@@ -150,7 +153,7 @@ class _Lookups:
 
     def area(self, event: dict[str, Any]) -> Area | None:
         if isinstance(event.get("hamlet_id"), int):
-            return self.areas.get(event["hamlet_id"])
+            return self.areas.get(as_id(event["hamlet_id"]))  # type: ignore[arg-type]
         if isinstance(event.get("area"), str):
             return self.by_code.get(event["area"])
         return None
@@ -194,7 +197,7 @@ def _check(
         return reject("not_a_hamlet", _l("Plays are confirmed per hamlet."))
     if actor.user is None or lookups.visible is None or not lookups.visible.admits(hamlet):
         return reject("out_of_scope", _l("This hamlet is outside your areas."))
-    version = lookups.versions.get(event.get("version_id"))
+    version = lookups.versions.get(as_id(event.get("version_id")))
     if version is None:
         return reject("unknown_version", _l("Unknown version."))
     if version.status not in (VersionStatus.APPROVED, VersionStatus.RETIRED):
@@ -208,7 +211,7 @@ def _check(
     schedule_id = event.get("schedule_id")
     unscheduled = True
     if schedule_id is not None:
-        schedule = lookups.schedules.get(schedule_id)
+        schedule = lookups.schedules.get(as_id(schedule_id))  # type: ignore[arg-type]
         if schedule is None:
             return reject("unknown_schedule", _l("Unknown schedule."))
         unscheduled = not lookups.scheduled(schedule, hamlet, version.message_id, at)

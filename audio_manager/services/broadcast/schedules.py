@@ -16,11 +16,12 @@ from sqlalchemy.orm import selectinload
 from ... import scheduling as sched
 from ...extensions import db
 from ...models import Area, Message, Schedule, ScheduleTarget, User, Version, VersionStatus
-from ...models.base import utcnow
+from ...models.base import as_id, utcnow
 from .. import audit
 from ..areas.area_levels import Levels
 from ..context import Actor
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from .schedule_scope import visible_targets, visible_to
 
 RECURRENCE_MESSAGES = {
     "no_times": _l("Give at least one time of day."),
@@ -73,9 +74,11 @@ def recurrence_of(schedule: Schedule) -> sched.Recurrence:
     )
 
 
-def get(schedule_id: int) -> Schedule:
-    schedule = db.session.get(Schedule, schedule_id)
-    if schedule is None:
+def get(schedule_id: int, reader: User | None = None) -> Schedule:
+    """A schedule; with ``reader``, only one that reaches the reader's areas (404 otherwise:
+    a scoped reader learns nothing of other provinces' schedules)."""
+    schedule = db.session.get(Schedule, schedule_id) if as_id(schedule_id) else None
+    if schedule is None or (reader is not None and not visible_targets(reader, schedule)):
         raise NotFound(_l("No such schedule."), code="schedule_not_found")
     return schedule
 
@@ -359,9 +362,17 @@ def areas_from_codes(user: User, codes: Sequence[str]) -> list[Area]:
 
 
 def list_schedules(
-    *, message_id: int | None = None, active_on: date | None = None, include_cancelled: bool = False
+    *,
+    reader: User | None = None,
+    message_id: int | None = None,
+    active_on: date | None = None,
+    include_cancelled: bool = False,
 ) -> list[Schedule]:
+    """Newest first; with ``reader``, only schedules reaching the reader's areas."""
     query = db.select(Schedule).order_by(Schedule.id.desc())
+    scope = visible_to(reader) if reader is not None else None
+    if scope is not None:
+        query = query.where(scope)
     if message_id is not None:
         query = query.where(Schedule.message_id == message_id)
     if active_on is not None:

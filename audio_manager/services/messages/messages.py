@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import Message, Priority, Role, User, Variant, Version, VersionStatus
-from ...models.base import utcnow
+from ...models.base import MAX_ID, as_id, utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -20,7 +20,7 @@ MAX_TITLE = 200
 
 
 def get(message_id: int) -> Message:
-    message = db.session.get(Message, message_id)
+    message = db.session.get(Message, message_id) if as_id(message_id) else None
     if message is None:
         raise NotFound(_l("No such message."), code="message_not_found")
     return message
@@ -260,6 +260,7 @@ def search(filters: Filters, *, page: int = 1, per_page: int = 25) -> Any:
         query = query.where(
             db.or_(Message.title.ilike(like), Message.topic.ilike(like), Message.id.in_(in_scripts))
         )
+    page = min(max(page, 1), MAX_ID // max(per_page, 1))  # an offset the database can hold
     pagination = db.paginate(
         query.order_by(Message.id.desc()), page=page, per_page=per_page, error_out=False
     )

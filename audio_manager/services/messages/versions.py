@@ -16,13 +16,24 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import BulletinPart, Message, RenderJob, SourceKind, Version, VersionStatus
+from ...models import (
+    BulletinPart,
+    Message,
+    RenderJob,
+    SourceKind,
+    User,
+    Version,
+    VersionContributor,
+    VersionStatus,
+)
+from ...models.base import as_id
 from .. import audit
 from ..audio.assets import store_file
 from ..audio.rendering import new_job
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..speech import preferences, synthesis
+from ..uploads import clean_filename
 from . import messages
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
@@ -44,9 +55,22 @@ def new_version(actor: Actor, message: Message, language: str, **fields: object)
         created_by_id=actor.user.id if actor.user else None,
         **fields,
     )
+    add_contributor(version, actor.user, "created")
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def add_contributor(version: Version, user: User | None, kind: str) -> None:
+    """Record that this user made or changed the version's content (once per user: the first
+    way they contributed is kept)."""
+    if user is not None and user.id not in version.contributor_ids:
+        version.contributor_rows.append(VersionContributor(user_id=user.id, user=user, kind=kind))
+
+
+def contributor_names(version: Version) -> list[str]:
+    """Who made or changed the version, in the order they did, for audits and pages."""
+    return [row.user.username for row in version.contributor_rows if row.user is not None]
 
 
 def _audit_created(actor: Actor, version: Version, **detail: object) -> None:
@@ -128,6 +152,7 @@ def edit_draft(
     version.script_text = text.strip()
     _apply_speech(version, speech)
     version.revision += 1
+    add_contributor(version, actor.user, "edited")
     job = new_job(version)
     audit.record(
         actor,
@@ -135,7 +160,7 @@ def edit_draft(
         object_type="message",
         object_id=version.variant.message_id,
         object_label=f"{version.language} v{version.number}",
-        detail={"version_id": version.id},
+        detail={"version_id": version.id, "contributors": contributor_names(version)},
     )
     return version, job
 
@@ -178,7 +203,7 @@ def create_from_upload(
         message,
         lang.code,
         source_kind=SourceKind.UPLOAD,
-        source_filename=os.path.basename(filename or "")[:MAX_FILENAME] or None,
+        source_filename=clean_filename(filename, MAX_FILENAME) or None,
         source_asset=asset,
     )
     job = new_job(version)
@@ -213,13 +238,16 @@ def create_bulletin(
     version.parts = [
         BulletinPart(position=index, part_version_id=part.id) for index, part in enumerate(parts)
     ]
+    for part in parts:  # whoever wrote a part wrote the bulletin too
+        for row in part.contributor_rows:
+            add_contributor(version, row.user, "part")
     job = new_job(version)
     _audit_created(actor, version, parts=[p.id for p in parts], gap=gap)
     return version, job
 
 
 def get(version_id: int) -> Version:
-    version = db.session.get(Version, version_id)
+    version = db.session.get(Version, version_id) if as_id(version_id) else None
     if version is None:
         raise NotFound(_l("No such version."), code="version_not_found")
     return version

@@ -31,7 +31,7 @@ from ...models.base import utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, PermissionDenied, ValidationFailed
-from .versions import new_version
+from .versions import add_contributor, contributor_names, new_version
 
 MAX_REASON = 2000
 
@@ -103,9 +103,12 @@ def check(user: User | None, version: Version, name: str) -> None:
             raise PermissionDenied(
                 _l("You are not assigned to review this language."), code="language_not_assigned"
             )
-        if version.created_by_id == user.id and not self_approval_allowed():
+        if user.id in version.contributor_ids and not self_approval_allowed():
             raise PermissionDenied(
-                _l("Nobody approves a version they made: another approver must review it."),
+                _l(
+                    "Nobody approves a version they made or changed: "
+                    "another approver must review it."
+                ),
                 code="four_eyes",
             )
     if name == "submit" and version.draft_only:
@@ -195,7 +198,7 @@ def transition(
         object_id=variant.message_id,
         object_label=f"{variant.language} v{version.number}",
         reason=reason,
-        detail={"version_id": version.id},
+        detail={"version_id": version.id, "contributors": contributor_names(version)},
     )
     return version
 
@@ -226,6 +229,8 @@ def restore(actor: Actor, old: Version, *, reason: str | None = None) -> Version
     copy.parts = [
         BulletinPart(position=p.position, part_version_id=p.part_version_id) for p in old.parts
     ]
+    for row in old.contributor_rows:  # the copy says what they wrote
+        add_contributor(copy, row.user, "restored")
     # Same audio, same renditions: the copy is ready to submit without rendering again.
     for rendition in old.renditions:
         db.session.add(
@@ -247,7 +252,11 @@ def restore(actor: Actor, old: Version, *, reason: str | None = None) -> Version
         object_id=old.variant.message_id,
         object_label=f"{old.variant.language} v{old.number} → v{copy.number}",
         reason=(reason or "").strip() or None,
-        detail={"version_id": copy.id, "from_version_id": old.id},
+        detail={
+            "version_id": copy.id,
+            "from_version_id": old.id,
+            "contributors": contributor_names(copy),
+        },
     )
     return copy
 

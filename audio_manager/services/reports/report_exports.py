@@ -1,12 +1,13 @@
 """The same numbers as the page, as XLSX (a sheet per grouping, totals row) or CSV (UTF-8 with
-BOM so Excel shows Vietnamese). Headers are Vietnamese: these files go to the monthly report."""
+BOM so Excel shows Vietnamese). Headers are Vietnamese: these files go to the monthly report.
+Every cell goes through ``services.spreadsheets``: no user text becomes a formula."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
+from ..spreadsheets import fill_sheet, new_workbook, table_csv, workbook_bytes
+from .compliance import Compliance
 from .reporting import Report
 
 HEADERS = {
@@ -37,31 +38,14 @@ def report_csv(report: Report) -> bytes:
     return table_csv(header, rows, [TOTAL] + [""] * (len(header) - 2) + [report.total])
 
 
-def table_csv(
-    header: Sequence[object], rows: Sequence[Sequence[object]], total: Sequence[object]
-) -> bytes:
-    """CSV in UTF-8 with a BOM (so Excel shows Vietnamese), CRLF lines, a totals row last."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    writer.writerow(total)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 def report_xlsx(report: Report, per_group: Callable[[str], Report]) -> bytes:
     """The requested grouping first, then one sheet per single grouping (same period)."""
-    from openpyxl import Workbook  # loaded on the first export, not by every web worker
-
-    book = Workbook()
-    sheet = book.active
-    _fill(sheet, "Tổng hợp", report)
+    book = new_workbook()
+    _fill(book.active, "Tổng hợp", report)
     if len(report.group_by) > 1:
         for group in report.group_by:
             _fill(book.create_sheet(), f"Theo {HEADERS[group].lower()}", per_group(group))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def _fill(sheet: object, title: str, report: Report) -> None:
@@ -71,35 +55,33 @@ def _fill(sheet: object, title: str, report: Report) -> None:
     fill_sheet(sheet, title, caption, header, rows, total)
 
 
-def fill_sheet(
-    sheet: object,
-    title: str,
-    caption: str,
-    header: Sequence[object],
-    rows: Sequence[Sequence[object]],
-    total: Sequence[object] | None,
-) -> None:
-    """A caption line, a bold header, the rows, a bold totals row and readable widths."""
-    from openpyxl.styles import Font
-
-    sheet.title = title.replace("/", "-")[:31]  # type: ignore[attr-defined]
-    sheet.append([caption])  # type: ignore[attr-defined]
-    sheet.append(list(header))  # type: ignore[attr-defined]
-    for row in rows:
-        sheet.append(list(row))  # type: ignore[attr-defined]
-    bold = Font(bold=True)
-    if total is not None:
-        sheet.append(list(total))  # type: ignore[attr-defined]
-        for cell in sheet[sheet.max_row]:  # type: ignore[attr-defined,index]
-            cell.font = bold
-    for cell in sheet[2]:  # type: ignore[index]
-        cell.font = bold
-    set_widths(sheet, [header, *rows])
+COMPLIANCE_HEADER = ["Khu vực", "Ngôn ngữ", "Theo lịch", "Đã phát", "Không phát", "Tỷ lệ (%)"]
+MISSED_HEADER = ["Thời điểm", "Ấp/Khóm", "Ngôn ngữ", "Thông điệp", "Lý do"]
 
 
-def set_widths(sheet: object, rows: Sequence[Sequence[object]]) -> None:
-    from openpyxl.utils import get_column_letter
+def compliance_table(result: Compliance) -> tuple[list[str], list[list[object]], list[object]]:
+    rows: list[list[object]] = [
+        [r.area_name, r.language, r.scheduled, r.confirmed, r.not_played, r.percent]
+        for r in result.rows
+    ]
+    not_played = sum(r.not_played for r in result.rows)
+    total = [TOTAL, "", result.scheduled, result.confirmed, not_played, result.percent]
+    return COMPLIANCE_HEADER, rows, total
 
-    for index in range(max(len(r) for r in rows)):
-        longest = max(len(str(r[index])) for r in rows if index < len(r) and r[index] is not None)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, longest + 2))  # type: ignore[attr-defined]
+
+def compliance_csv(result: Compliance) -> bytes:
+    return table_csv(*compliance_table(result))
+
+
+def compliance_xlsx(result: Compliance) -> bytes:
+    """Scheduled versus confirmed per area and language, then what was not played and why."""
+    first, last = result.period.first, result.period.last
+    book = new_workbook()
+    caption = f"{result.area.name}: tỷ lệ thực hiện từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
+    fill_sheet(book.active, "Tỷ lệ thực hiện", caption, *compliance_table(result))
+    missed = [
+        [f"{m['at']:%d/%m/%Y %H:%M}", m["hamlet"], m["language"], m["title"], m["reason"] or ""]
+        for m in result.missed
+    ]
+    fill_sheet(book.create_sheet(), "Không phát", caption, MISSED_HEADER, missed, None)
+    return workbook_bytes(book)

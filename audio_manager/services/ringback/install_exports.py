@@ -3,10 +3,10 @@ CSV (UTF-8 with BOM), with the page's numbers and Vietnamese headers."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
-from ..reports.report_exports import TOTAL, fill_sheet, table_csv
+from ..reports.report_exports import TOTAL
+from ..spreadsheets import fill_sheet, new_workbook, table_csv, workbook_bytes
 from .install_reports import GROUPS, InstallReport
 
 GROUP_HEADERS = {
@@ -60,13 +60,9 @@ def report_csv(report: InstallReport) -> bytes:
 
 def report_xlsx(report: InstallReport, other: Callable[[str], InstallReport]) -> bytes:
     """The requested grouping first, then every other grouping on the same day."""
-    from openpyxl import Workbook  # loaded on the first export, not by every web worker
-
-    book = Workbook()
+    book = new_workbook()
     for index, group in enumerate([report.group_by, *(g for g in GROUPS if g != report.group_by)]):
         current = report if group == report.group_by else other(group)
         sheet = book.active if index == 0 else book.create_sheet()
         fill_sheet(sheet, SHEET_TITLES[group], caption(current), *table(current))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

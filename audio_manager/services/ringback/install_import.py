@@ -19,11 +19,12 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import ImportStatus, InstallImport
-from ...models.base import utcnow
+from ...models.base import as_id, utcnow
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..tables import read_table
+from ..uploads import clean_filename
 from . import install_staging as staging
 from . import installs, phones
 from .install_rows import Defaults, Resolver, RowError, ValidRow, fold
@@ -188,7 +189,7 @@ def preview(
     record = InstallImport(
         status=ImportStatus.READY,
         created_by_id=actor.user.id if actor.user else None,
-        filename=phones.redact(filename)[:200],
+        filename=phones.redact(clean_filename(filename))[:200],
         file_sha256=hashlib.sha256(data).hexdigest(),
         file_format=table.format,
         columns=header,
@@ -227,7 +228,7 @@ def _defaults_dict(defaults: Defaults) -> dict[str, Any]:
 
 
 def get(import_id: int) -> InstallImport:
-    record = db.session.get(InstallImport, import_id)
+    record = db.session.get(InstallImport, import_id) if as_id(import_id) else None
     if record is None:
         raise NotFound(_l("No such import."), code="import_not_found")
     return record

@@ -49,7 +49,8 @@ def _scoped(query: Select[Any], user: User) -> Select[Any]:
     """Viewers given areas see only installs of units inside them."""
     if area_service.scope_of(user) is None:
         return query
-    return area_service.restrict(query.join(Area, Area.id == Install.area_id), user)
+    # A filter, not a join: a query with no explicit FROM (counts by month) has nothing to join.
+    return query.where(Install.area_id.in_(area_service.restrict(db.select(Area.id), user)))
 
 
 def _filtered(query: Select[Any], filters: dict[str, int | None]) -> Select[Any]:

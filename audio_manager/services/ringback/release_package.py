@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ...models import Carrier, Version
 from ...production.profiles import Profile
-from ..reports.report_exports import set_widths
+from ..spreadsheets import append_row, new_workbook, set_widths, workbook_bytes
 
 if TYPE_CHECKING:
     from ...production.measure import Measurement
@@ -69,23 +68,20 @@ def metadata_rows(info: PackageInfo) -> list[tuple[str, object]]:
 
 def metadata_xlsx(info: PackageInfo) -> bytes:
     """One header row and one row for the file, as carriers' content systems import them."""
-    from openpyxl import Workbook  # loaded when a release is made, not by every web worker
     from openpyxl.styles import Font
 
     rows = metadata_rows(info)
-    book = Workbook()
+    book = new_workbook()
     sheet = book.active
     sheet.title = "Nhạc chờ"
     header = [name for name, _ in rows]
     values = [value for _, value in rows]
-    sheet.append(header)
-    sheet.append(values)
+    append_row(sheet, header)
+    append_row(sheet, values)  # title, topic, script: people's text, never a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     set_widths(sheet, [header, values])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def write_zip(dest: Path, info: PackageInfo, audio_path: Path) -> Path:

@@ -26,7 +26,7 @@ from ...models import (
     Version,
     VersionStatus,
 )
-from ...models.base import utcnow
+from ...models.base import as_id, utcnow
 from .. import audit
 from ..audio.assets import fetch_to, store_file
 from ..context import Actor
@@ -58,7 +58,7 @@ MOVES = {
 
 
 def get(release_id: int) -> RingbackRelease:
-    release = db.session.get(RingbackRelease, release_id)
+    release = db.session.get(RingbackRelease, release_id) if as_id(release_id) else None
     if release is None:
         raise NotFound(_l("No such release."), code="release_not_found")
     return release
