@@ -42,6 +42,7 @@ def init_api(app: Flask) -> None:
         reports,
         ringback,
         schedules,
+        stations,
     )
 
     api.init_app(
@@ -59,7 +60,17 @@ def init_api(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "API token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (me, areas, messages, production, schedules, reports, ringback, installs):
+    for module in (
+        me,
+        areas,
+        messages,
+        production,
+        schedules,
+        stations,
+        reports,
+        ringback,
+        installs,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)
 

@@ -20,6 +20,7 @@ from .ringback import (
     RingbackRelease,
 )
 from .schedules import Schedule, ScheduleTarget
+from .stations import Station
 
 __all__ = [
     "ApiToken",
@@ -51,6 +52,7 @@ __all__ = [
     "Schedule",
     "ScheduleTarget",
     "SourceKind",
+    "Station",
     "StockSound",
     "User",
     "UserArea",

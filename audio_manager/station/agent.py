@@ -95,7 +95,7 @@ class Agent:
             f"{', '.join(self.syncer.areas) or '?'}",
         )
         self.store.put("refused", None)
-        next_poll = self._sync_now()
+        next_poll = self._sync_now(first=True)
         if not self.clock.jumps:
             self._thread = threading.Thread(target=self._sync_loop, name="sync", daemon=True)
             self._thread.start()
@@ -121,9 +121,9 @@ class Agent:
         self.wake.set()
         self.sync_wake.set()
 
-    def _sync_now(self) -> datetime:
-        self.syncer.cycle()
-        self._reload()
+    def _sync_now(self, *, first: bool = False) -> datetime:
+        if self.syncer.cycle() or first:
+            self._reload()
         return self.clock.now() + self._interval()
 
     def _interval(self) -> timedelta:
@@ -136,11 +136,13 @@ class Agent:
             if self.stopping.is_set():
                 break
             try:
-                self.syncer.cycle()
+                changed = self.syncer.cycle()
             except Exception as exc:  # keep syncing whatever one cycle met
                 self.syncer.error(f"sync failed: {exc!r}")
-            self._dirty.set()
-            self.wake.set()
+                changed = True
+            if changed or self.waiting_audio:
+                self._dirty.set()
+                self.wake.set()
 
     def _reload(self) -> None:
         self._dirty.clear()
@@ -176,6 +178,7 @@ class Agent:
             if item.key not in self.waiting_audio:
                 self.say("wait", f"{item.label()}: audio not in the cache (yet); fetching")
             self.waiting_audio[item.key] = "no_audio"
+            self.syncer.files_wanted = True
             self.sync_wake.set()
             return False
         try:
@@ -200,7 +203,7 @@ class Agent:
             },
         )
         late = (now - item.at).total_seconds()
-        note = f" ({late:.0f} s after its time)" if late >= 1 else ""
+        note = f" ({late:.0f} s after its time)" if late >= 30 else ""
         self.say(
             "play",
             f"{item.priority} {item.label()} → {len(item.hamlet_ids)} hamlet(s), "

@@ -21,6 +21,9 @@ from .timeutil import iso, local_day, utc_now
 
 BATCH = 1000
 AREAS_EVERY = timedelta(minutes=10)
+# Cheap work is done at every poll; what writes to disk or reads the whole cache only when
+# something changed, and at least this often (a poll that changes nothing writes nothing).
+CHECK_EVERY = timedelta(minutes=10)
 
 Log = Callable[[str, str], None]  # (kind, message)
 
@@ -40,6 +43,11 @@ class Syncer:
         self._last_real_heartbeat = 0.0
         self.min_real_heartbeat_s = 1.0 if clock.simulated else 0.0
         self.transferred = 0
+        self.files_wanted = True  # the player misses a file, or the plan changed
+        self._files_at: datetime | None = None
+        self._polled: dict[str, str] = {}  # area -> last good poll (kept in memory)
+        self._remembered_at: datetime | None = None
+        self._error: str | None = (self.store.get("last_error") or {}).get("message")
 
     @property
     def areas(self) -> list[str]:
@@ -60,9 +68,17 @@ class Syncer:
         try:
             self._refresh_areas(now)
             changed = self._poll(now)
-            self._files(now)
+            if (
+                changed
+                or self.files_wanted
+                or self._files_at is None
+                or (now - self._files_at >= CHECK_EVERY)
+            ):
+                self.files_wanted = False
+                self._files_at = now
+                self._files(now)
             self.send()
-            self.store.put("last_sync_at", iso(now))
+            self._remember(now, changed)
             if heartbeat:
                 self._heartbeat(now)
         except Refused as exc:
@@ -75,15 +91,32 @@ class Syncer:
         return changed
 
     def error(self, message: str) -> None:
-        previous = self.store.get("last_error")
+        """Kept (with the time it began) and said once, until another error or the next
+        good poll."""
+        if message == self._error:
+            return
+        self._error = message
         self.store.put("last_error", {"at": iso(self.clock.now()), "message": message})
-        if not previous or previous.get("message") != message:
-            self.log("error", message)
+        self.log("error", message)
 
     def clear_error(self) -> None:
-        if self.store.get("last_error"):
+        if self._error is not None:
+            self._error = None
             self.store.put("last_error", None)
-            self.log("info", "server reachable again")
+            self.log("info", "server reachable, no error")
+
+    def _remember(self, now: datetime, changed: bool) -> None:
+        """Write the last good polls and sync time down now and then (status, restarts)."""
+        if not changed and self._remembered_at and now - self._remembered_at < CHECK_EVERY:
+            return
+        self._remembered_at = now
+        with self.store.transaction():
+            for area, at in self._polled.items():
+                self.store.set_last_poll(area, at)
+            self.store.put("last_sync_at", iso(now))
+
+    def last_sync(self) -> str | None:
+        return iso(self._remembered_at) if self._remembered_at else self.store.get("last_sync_at")
 
     def refuse(self, exc: Refused) -> None:
         self.refused = exc.code or "refused"
@@ -99,8 +132,7 @@ class Syncer:
             "setup again with it."
         )
         self.store.put("refused", {"code": exc.code, "message": message, "at": iso(utc_now())})
-        self.store.put("last_error", {"at": iso(self.clock.now()), "message": message})
-        self.log("error", message)
+        self.error(message)
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -124,19 +156,20 @@ class Syncer:
             stored = self.store.playlist(area)
             etag = stored.etag if stored and stored.first_day == today.isoformat() else None
             answer = self.client.playlist(area, today, self.settings.days, etag)
+            previous = self._polled.get(area) or self.store.last_poll(area)
+            self._polled[area] = iso(now)
+            if answer.body is None:
+                continue
+            items, missing = plan.items_of(area, answer.body)
             with self.store.transaction():
-                if answer.body is not None:
-                    items, missing = plan.items_of(area, answer.body)
-                    self.store.mark_seen(
-                        [i.key for i in items], iso(now), self.store.last_poll(area)
-                    )
-                    self.store.save_playlist(
-                        area, today.isoformat(), answer.etag, answer.body, iso(now)
-                    )
-                    changed = True
-                    note = f", {len(missing)} without approved audio" if missing else ""
-                    self.log("sync", f"playlist {area} {today}: {len(items)} items{note}")
+                self.store.mark_seen([i.key for i in items], iso(now), previous)
+                self.store.save_playlist(
+                    area, today.isoformat(), answer.etag, answer.body, iso(now)
+                )
                 self.store.set_last_poll(area, iso(now))
+            changed = True
+            note = f", {len(missing)} without approved audio" if missing else ""
+            self.log("sync", f"playlist {area} {today}: {len(items)} items{note}")
         self.clear_error()
         return changed
 
@@ -214,7 +247,7 @@ class Syncer:
             f"{platform.python_version()}",
             "clock": iso(now),
             "simulated": self.clock.simulated,
-            "last_sync_at": self.store.get("last_sync_at"),
+            "last_sync_at": self.last_sync(),
             "playlist_validator": ",".join(f"{a}:{e}" for a, e in sorted(etags.items()))[:400],
             "cache_free_bytes": max(
                 0, min(state.limit_bytes - state.used_bytes, state.disk_free_bytes)

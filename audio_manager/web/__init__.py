@@ -21,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         ringback,
         schedules,
+        stations,
     )
 
     for module in (
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         schedules,
         operator,
+        stations,
         reports,
         ringback,
         installs,

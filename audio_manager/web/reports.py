@@ -93,6 +93,7 @@ def compliance() -> Any:
     return render_template(
         "reports/compliance.html",
         result=result,
+        source_label=reporting.source_label,
         args=args,
         periods=reporting.PERIODS,
         today=local_today(),
