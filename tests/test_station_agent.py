@@ -265,7 +265,8 @@ def test_a_day_in_three_languages_with_an_emergency_approved_mid_day(world, tmp_
     by_time = {t: [i for i in ok if i["at"][11:16] == t and i["priority"] != "emergency"]
                for t in ("06:00", "12:00", "17:00")}  # fmt: skip
     expected = [*by_time["06:00"], *by_time["12:00"], *emergency, *by_time["17:00"]]
-    assert [(i["priority"], i["language"]) for i in by_time["06:00"]][0] == ("priority", "kinh")
+    first = by_time["06:00"][0]
+    assert (first["priority"], first["language"]) == ("priority", "kinh")
     assert [kind for kind, _b in heard] == [(i["priority"], i["language"]) for i in expected]
     # Each at its time (±1 s of simulated time): a block starts on the minute, every next
     # language one second after the one before ends; every play heard to the end.
