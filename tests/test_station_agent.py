@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -33,7 +36,7 @@ from audio_manager.services.context import Actor
 from audio_manager.services.messages import messages, versions, workflow
 
 from .conftest import bearer, load_tree, make_user
-from .station_helpers import Server, read_wav, start_agent, station
+from .station_helpers import Proxy, Server, read_wav, start_agent, station
 
 TREE = """level,code,name,parent_code,languages
 province,94,Tỉnh Thử,,
@@ -118,7 +121,7 @@ def world(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         rec = {"start_date": (TODAY - timedelta(days=12)).isoformat(),
                "end_date": (TODAY + timedelta(days=2)).isoformat(), "kind": "daily"}  # fmt: skip
         for key, times in (
-            ("normal", ["06:00", "12:00", "17:00"]),
+            ("normal", ["06:00", "06:30", "07:00", "12:00", "17:00"]),
             ("priority", ["06:00"]),
             ("emergency", ["12:00"]),
         ):
@@ -250,8 +253,9 @@ def test_a_day_in_three_languages_with_an_emergency_approved_mid_day(world, tmp_
         from audio_manager.models import User, Version
 
         approver = db.session.get(User, world["approver"])
-        for version_id in world["emergency_versions"]:
-            approve(approver, db.session.get(Version, version_id))
+        for version_id in world["emergency_versions"]:  # in one transaction: one change
+            workflow.transition(Actor(approver), db.session.get(Version, version_id), "approve")
+        db.session.commit()
         db.session.remove()
     assert run.finish() == 0, run.text
     items = playlist(world, day)
@@ -261,11 +265,10 @@ def test_a_day_in_three_languages_with_an_emergency_approved_mid_day(world, tmp_
     heard = [(tone_of(b.frequency()), b) for b in bursts]
     # The blocks in playing order: 06:00 (priority first, then the normal message in the
     # hamlets' language order), noon, the emergency, 17:00.
-    ok = [i for i in items if i["status"] == "ok"]
-    by_time = {t: [i for i in ok if i["at"][11:16] == t and i["priority"] != "emergency"]
-               for t in ("06:00", "12:00", "17:00")}  # fmt: skip
-    expected = [*by_time["06:00"], *by_time["12:00"], *emergency, *by_time["17:00"]]
-    first = by_time["06:00"][0]
+    ok = [i for i in items if i["status"] == "ok" and i["priority"] != "emergency"]
+    until_noon = [i for i in ok if i["at"][11:16] <= "12:00"]
+    expected = [*until_noon, *emergency, *ok[len(until_noon) :]]
+    first = ok[0]
     assert (first["priority"], first["language"]) == ("priority", "kinh")
     assert [kind for kind, _b in heard] == [(i["priority"], i["language"]) for i in expected]
     # Each at its time (±1 s of simulated time): a block starts on the minute, every next
@@ -283,7 +286,7 @@ def test_a_day_in_three_languages_with_an_emergency_approved_mid_day(world, tmp_
             due = seconds(item["at"])
             if previous_end is not None and previous_end + 1.0 > due:
                 due = previous_end + 1.0
-        assert abs(start - due) <= 1.0, (kind, burst.label, item["at"])
+        assert abs(start - due) <= 1.0, (kind, burst.label, item["at"], run.text)
         assert abs(burst.seconds - item["duration_s"]) < 0.5, (kind, burst.seconds)
         previous_end = start + item["duration_s"]
     # The emergency started within one poll of its approval: the poll before the one that
@@ -299,3 +302,191 @@ def test_a_day_in_three_languages_with_an_emergency_approved_mid_day(world, tmp_
     rows = station_plays(world, day)
     assert len(rows) == played and all(r.played and r.source == "station" for r in rows)
     assert len({(r.schedule_id, r.area_id, r.language, r.occurrence_at) for r in rows}) == played
+
+
+def expected_plays(world: dict[str, Any], day: date, first: str, last: str) -> int:
+    """Hamlet broadcasts of the day's playable items from ``first`` to ``last`` (HH:MM)."""
+    items = playlist(world, day)
+    return sum(
+        len(i["hamlets"]) for i in items if i["status"] == "ok" and first <= i["at"][11:16] <= last
+    )
+
+
+def outbox(folder: Path) -> dict[str, int]:
+    with sqlite3.connect(folder / "station.sqlite3") as conn:
+        rows = conn.execute("SELECT COALESCE(status, 'waiting'), COUNT(*) FROM outbox GROUP BY 1")
+        return dict(rows.fetchall())
+
+
+def test_an_hour_without_the_server_plays_from_the_cache_and_confirms_once(world) -> None:
+    day = TODAY - timedelta(days=2)
+    folder = setup_station(world, "outage")
+    server = world["server"]
+    run = start_agent(
+        "run", "--dir", str(folder), "--output", "null", "--speed", "200",
+        "--simulate", local(day, "06:25"), local(day, "07:50"),
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not heard_from(world, "outage"):  # its first sync and heartbeat are done
+        assert time.monotonic() < deadline and run.proc.poll() is None, run.text
+        time.sleep(0.05)
+    server.stop()
+    run.wait_for(f"{day} 06:30:", timeout=60)
+    run.wait_for(f"{day} 07:00:", timeout=60)
+    time.sleep(15 * 60 / 200)  # to about 07:15 on the agent's clock
+    restart = threading.Thread(target=server.start)  # it takes a while to be back
+    restart.start()
+    try:
+        assert run.finish(timeout=180) == 0, run.text
+    finally:
+        restart.join()
+    lost = run.wait_for("error server unreachable")
+    back = run.wait_for("server reachable, no error")
+    outage = seconds(back[:19].replace(" ", "T") + "+07:00") - seconds(
+        lost[:19].replace(" ", "T") + "+07:00"
+    )
+    assert outage >= 45 * 60, run.text
+    assert " miss " not in run.text
+    rows = [r for r in station_plays(world, day) if r.source == "station"]
+    assert len(rows) == expected_plays(world, day, "06:30", "07:00")
+    assert len({r.client_event_id for r in rows}) == len(rows)
+    assert outbox(folder) == {"created": len(rows)}
+
+
+def heard_from(world: dict[str, Any], name: str) -> bool:
+    with world["app"].app_context():
+        from audio_manager.models import Station
+
+        found = db.session.scalar(sa.select(Station.id).where(Station.name == name))
+        db.session.remove()
+        return found is not None
+
+
+def test_kill_9_between_playing_and_sending_loses_and_doubles_nothing(world) -> None:
+    day = TODAY - timedelta(days=3)
+    proxy = Proxy(world["server"].port).start()
+    try:
+        folder = setup_station(world, "kill", proxy.url)
+        # The server records each batch but its answers are lost on the way back: the agent
+        # keeps its plays waiting and sends them again.
+        proxy.drop_answers = lambda method, path: method == "POST" and path == "/api/v1/plays"
+        args = ("run", "--dir", str(folder), "--output", "null",
+                "--simulate", local(day, "05:58"), local(day, "07:05"))  # fmt: skip
+        first = start_agent(*args)
+        first.wait_for(f"{day} 06:30:00 play", timeout=90)
+        deadline = time.monotonic() + 30
+        while not any(s.method == "POST" and s.path == "/api/v1/plays" for s in proxy.seen):
+            assert time.monotonic() < deadline, first.text
+            time.sleep(0.05)
+        os.kill(first.proc.pid, signal.SIGKILL)
+        first.proc.wait(timeout=30)
+        waiting = outbox(folder).get("waiting", 0)
+        assert waiting > 0
+        proxy.drop_answers = None
+        second = start_agent(*args)
+        assert second.finish() == 0, second.text
+    finally:
+        proxy.stop()
+    started = [line for run in (first, second) for line in run.lines if " play " in line]
+    items = [i for i in playlist(world, day) if i["status"] == "ok" and i["at"][11:16] <= "07:00"]
+    # Nothing heard twice: the second run plays only what the first had not finished (at
+    # most the one the kill cut short).
+    assert len(items) <= len(started) <= len(items) + 1
+    rows = [r for r in station_plays(world, day) if r.source == "station"]
+    assert len(rows) == expected_plays(world, day, "06:00", "07:00")
+    assert len({r.client_event_id for r in rows}) == len(rows)
+    counts = outbox(folder)
+    assert "waiting" not in counts and "rejected" not in counts
+    assert counts["created"] + counts["duplicate"] == len(rows)
+    assert counts["duplicate"] > 0  # some were resent after their answer was lost
+
+
+def test_a_flipped_byte_is_fetched_again_and_never_played(world, tmp_path) -> None:
+    day = TODAY - timedelta(days=4)
+    proxy = Proxy(world["server"].port).start()
+    try:
+        folder = setup_station(world, "flip", proxy.url)
+        assert station("sync", "--dir", str(folder)).returncode == 0
+        normal_kinh = next(
+            i for i in playlist(world, day)
+            if i["priority"] == "normal" and i["language"] == "kinh"
+        )  # fmt: skip
+        cached = folder / "cache" / f"{normal_kinh['sha256']}.mp3"
+        data = bytearray(cached.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        cached.write_bytes(bytes(data))
+        downloads = f"/api/v1/renditions/{normal_kinh['rendition_id']}/file"
+        before = sum(1 for s in proxy.seen if s.path == downloads)
+        wav = tmp_path / "flip.wav"
+        run = start_agent(
+            "run", "--dir", str(folder), "--output", f"wav:{wav}",
+            "--simulate", local(day, "05:58"), local(day, "06:35"),
+        )  # fmt: skip
+        assert run.finish() == 0, run.text
+    finally:
+        proxy.stop()
+    assert sum(1 for s in proxy.seen if s.path == downloads) == before + 1
+    assert f"downloaded kinh «{normal_kinh['title']}»" in run.text
+    bursts = [b for b in read_wav(wav) if tone_of(b.frequency()) == ("normal", "kinh")]
+    assert [b.at[11:16] for b in bursts] == ["06:00", "06:30"]
+    # What played at 06:00 is what the server has, sample for sample, like the 06:30 play.
+    assert np.array_equal(bursts[0].samples, bursts[1].samples)
+    assert cached.read_bytes() != bytes(data)
+
+
+def test_a_cut_download_resumes_where_it_stopped(world) -> None:
+    proxy = Proxy(world["server"].port).start()
+    try:
+        folder = setup_station(world, "cut", proxy.url)
+        proxy.cut_after["/api/v1/renditions/"] = 20_000
+        first = station("sync", "--dir", str(folder))
+        assert first.returncode == 2, first.stdout
+        assert "download cut at 20000" in first.stdout
+        parts = list((folder / "cache").glob("*.part"))
+        assert [p.stat().st_size for p in parts] == [20_000]
+        second = station("sync", "--dir", str(folder))
+        assert second.returncode == 0, second.stdout + second.stderr
+    finally:
+        proxy.stop()
+    sha = parts[0].name.split(".")[0]
+    gets = [s for s in proxy.seen if s.path.startswith("/api/v1/renditions/")]
+    cut = next(s for s in gets if s.sent == 20_000)
+    resumed = [s for s in gets if s.path == cut.path and s is not cut]
+    assert [(s.range, s.status) for s in resumed] == [("bytes=20000-", 206)]
+    size = (folder / "cache" / f"{sha}.mp3").stat().st_size
+    assert cut.sent + resumed[0].sent == size  # not restarted: every byte crossed once
+    status = station("status", "--dir", str(folder)).stdout
+    assert "NOT CACHED" not in status
+
+
+def test_a_revoked_token_stops_fetching_and_says_why(world) -> None:
+    day = TODAY - timedelta(days=5)
+    proxy = Proxy(world["server"].port).start()
+    try:
+        folder = setup_station(world, "revoked", proxy.url)
+        # A few simulated minutes before the day's first item: the day's playlist and audio.
+        early = station("run", "--dir", str(folder), "--output", "null",
+                        "--simulate", local(day, "05:50"), local(day, "05:52"))  # fmt: skip
+        assert early.returncode == 0, early.stdout
+        with world["app"].app_context():
+            from audio_manager.models import ApiToken
+
+            token = db.session.scalar(sa.select(ApiToken).where(ApiToken.name == "revoked"))
+            accounts.revoke_token(system(), token)
+            db.session.commit()
+            db.session.remove()
+        seen = len(proxy.seen)
+        run = start_agent(
+            "run", "--dir", str(folder), "--output", "null",
+            "--simulate", local(day, "05:58"), local(day, "06:40"),
+        )  # fmt: skip
+        assert run.finish() == 3, run.text
+    finally:
+        proxy.stop()
+    asked = proxy.seen[seen:]
+    assert [(s.status) for s in asked] == [401]  # one refusal, then nothing more
+    assert "STOPPED FETCHING: the station's token was revoked (token_revoked)" in run.text
+    assert f"{day} 06:30:00 play" in run.text  # the cache keeps playing
+    assert outbox(folder).get("waiting", 0) > 0  # and keeps its confirmations
+    status = station("status", "--dir", str(folder)).stdout
+    assert "token was revoked" in status and "Ask an administrator for a new token" in status

@@ -27,7 +27,7 @@ from .sync import Syncer
 from .timeutil import LOCAL_TZ, iso, local_day, parse, short, utc_now
 
 GAP = timedelta(seconds=1.0)  # silence between two plays
-FINAL_SEND_S = 15.0  # at the end of a simulated run, how long to keep trying to send
+FINAL_SEND_S = 60.0  # at the end of a simulated run, how long to keep trying to send
 
 REASONS = {
     "agent_off": "Trạm phát không hoạt động vào giờ phát (máy tắt hoặc mất điện)",
@@ -95,8 +95,11 @@ class Agent:
             f"{', '.join(self.syncer.areas) or '?'}",
         )
         self.store.put("refused", None)
-        next_poll = self._sync_now(first=True)
-        if not self.clock.jumps:
+        if self.clock.jumps:
+            next_poll = self._sync_now(first=True)
+        else:  # the sync runs beside the player from the start: a slow link delays no play
+            self._reload()
+            next_poll = self.clock.now()
             self._thread = threading.Thread(target=self._sync_loop, name="sync", daemon=True)
             self._thread.start()
         try:
@@ -130,9 +133,11 @@ class Agent:
         return timedelta(seconds=self.settings.poll_seconds * random.uniform(0.8, 1.2))
 
     def _sync_loop(self) -> None:
+        first = True
         while not self.stopping.is_set():
-            self.clock.wait(self.clock.now() + self._interval(), self.sync_wake)
-            self.sync_wake.clear()
+            if not first:
+                self.clock.wait(self.clock.now() + self._interval(), self.sync_wake)
+                self.sync_wake.clear()
             if self.stopping.is_set():
                 break
             try:
@@ -140,9 +145,10 @@ class Agent:
             except Exception as exc:  # keep syncing whatever one cycle met
                 self.syncer.error(f"sync failed: {exc!r}")
                 changed = True
-            if changed or self.waiting_audio:
+            if changed or first or self.waiting_audio:
                 self._dirty.set()
                 self.wake.set()
+            first = False
 
     def _reload(self) -> None:
         self._dirty.clear()
@@ -308,6 +314,7 @@ class Agent:
         while not self.syncer.refused:
             try:
                 self.syncer.send()
+                self.syncer.clear_error()
                 if self.syncer.heartbeats:
                     self.syncer.heartbeat(self.clock.now())
                 break

@@ -56,15 +56,22 @@ class Download:
 
     def chunks(self) -> Iterator[bytes]:
         while True:
-            try:
-                chunk = self.response.read(CHUNK)
+            try:  # read1: whatever arrived, so a cut keeps every byte received before it
+                chunk = self.response.read1(CHUNK)
+                if not chunk:
+                    self.response.read()  # the end: frees the kept-alive connection
             except (OSError, http.client.HTTPException) as exc:
-                if self._client is not None:
-                    self._client.close()
+                self._drop()
                 raise Unreachable(f"download cut: {_describe(exc)}") from None
             if not chunk:
+                if getattr(self.response, "length", None):  # fewer bytes than announced
+                    self._drop()
                 return
             yield chunk
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
 
 class Client:
@@ -194,7 +201,10 @@ class Client:
 
 
 class _EmptyResponse:
-    def read(self, _size: int = -1) -> bytes:
+    def read1(self, _size: int = -1) -> bytes:
+        return b""
+
+    def read(self) -> bytes:
         return b""
 
 

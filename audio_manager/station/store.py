@@ -52,12 +52,14 @@ class StoredPlaylist:
 
 
 class Store:
-    """One connection; open one per thread."""
+    """One connection, for one thread at a time (open one per thread that works at once)."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / FILE_NAME
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a power cut keeps every recorded play
         self.db.executescript(SCHEMA)
