@@ -8,6 +8,7 @@ emergency cuts what is playing, which is then played again after it if still in 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -311,13 +312,10 @@ class Agent:
     def _flush(self) -> int:
         """Send what is waiting (a simulated run keeps trying for a while); the exit status."""
         deadline = time.monotonic() + (FINAL_SEND_S if self.clock.simulated else 5.0)
-        while not self.syncer.refused:
+        while not self.syncer.refused and self.store.outbox_counts().get("waiting", 0):
             try:
                 self.syncer.send()
                 self.syncer.clear_error()
-                if self.syncer.heartbeats:
-                    self.syncer.heartbeat(self.clock.now())
-                break
             except Refused as exc:
                 self.syncer.refuse(exc)
             except (ApiError, OSError) as exc:
@@ -325,6 +323,9 @@ class Agent:
                 if time.monotonic() > deadline:
                     break
                 time.sleep(1.0)
+        if self.syncer.heartbeats and not self.syncer.refused:
+            with contextlib.suppress(ApiError, OSError):  # the last word: playing nothing now
+                self.syncer.heartbeat(self.clock.now())
         counts = self.store.outbox_counts()
         waiting, rejected = counts.get("waiting", 0), counts.get("rejected", 0)
         delivered = counts.get("created", 0) + counts.get("duplicate", 0)

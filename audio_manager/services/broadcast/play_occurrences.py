@@ -18,10 +18,20 @@ from ..context import Actor
 from . import play_counts
 
 KEY = ("schedule_id", "area_id", "language", "occurrence_at")
-ROLLUP_COLUMNS = (
-    "played_on", "commune_id", "district_id", "province_id", "message_id", "language",
-    "source", "unscheduled", "area_id", "played",
-)  # fmt: skip
+COLUMNS = (
+    "schedule_id",
+    "occurrence_at",
+    "played_on",
+    "commune_id",
+    "district_id",
+    "province_id",
+    "message_id",
+    "language",
+    "source",
+    "unscheduled",
+    "area_id",
+    "played",
+)  # fmt: skip  (the key, and what the roll-ups need)
 
 
 def replace_misses(actor: Actor, skipped: Sequence[dict[str, Any]]) -> set[str]:
@@ -39,7 +49,7 @@ def replace_misses(actor: Actor, skipped: Sequence[dict[str, Any]]) -> set[str]:
         else or_(*(and_(*(c == v for c, v in zip(columns, key, strict=True))) for key in keys))
     )
     misses = db.session.execute(
-        select(PlayEvent.id, *(getattr(PlayEvent, c) for c in ROLLUP_COLUMNS)).where(
+        select(PlayEvent.id, *(getattr(PlayEvent, c) for c in COLUMNS)).where(
             match, PlayEvent.played.is_(False)
         )
     ).all()
