@@ -96,6 +96,11 @@ class Agent:
             f"{', '.join(self.syncer.areas) or '?'}",
         )
         self.store.put("refused", None)
+        problem = self.output.probe()
+        if problem:
+            self.say("error", f"sound output: {problem} (items due meanwhile are reported as "
+                              "not played)")  # fmt: skip
+            self.store.put("last_error", {"at": iso(self.clock.now()), "message": problem})
         if self.clock.jumps:
             next_poll = self._sync_now(first=True)
         else:  # the sync runs beside the player from the start: a slow link delays no play
@@ -193,6 +198,7 @@ class Agent:
             self.output.start(pcm, now, f"{item.language} {item.title}")
         except OutputError as exc:
             self.say("error", f"{item.label()}: {exc}")
+            self.store.put("last_error", {"at": iso(now), "message": str(exc)})
             self._record(item, item.at, "missed", "output" if "sound" in str(exc) else "bad_audio")
             return False
         self.waiting_audio.pop(item.key, None)

@@ -33,11 +33,13 @@ class ScaledClock(Clock):
 
     simulated = True
 
-    def __init__(self, start: datetime, speed: float) -> None:
+    def __init__(self, start: datetime, speed: float, origin: float | None = None) -> None:
+        """``origin``: the monotonic time at which the clock reads ``start`` (default: now);
+        clocks given the same origin agree, even across processes."""
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.start, self.speed = start, speed
-        self._origin = time.monotonic()
+        self._origin = time.monotonic() if origin is None else origin
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)

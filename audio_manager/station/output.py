@@ -76,6 +76,10 @@ class Output:
     def close(self) -> None:
         return None
 
+    def probe(self) -> str | None:
+        """Why this output cannot play now, or None."""
+        return None
+
 
 class NullOutput(Output):
     name = "null"
@@ -186,6 +190,13 @@ class DeviceOutput(Output):
             except self._miniaudio.MiniaudioError as exc:
                 raise OutputError(f"no sound card: {exc}") from None
         return self._device
+
+    def probe(self) -> str | None:
+        try:
+            self._open()
+        except OutputError as exc:
+            return str(exc)
+        return None
 
     def start(self, pcm: Pcm, at: datetime, label: str) -> None:
         device = self._open()

@@ -169,7 +169,7 @@ class Syncer:
                 self.store.set_last_poll(area, iso(now))
             changed = True
             note = f", {len(missing)} without approved audio" if missing else ""
-            self.log("sync", f"playlist {area} {today}: {len(items)} items{note}")
+            self.log("sync", f"playlist {area} {today}: {len(items)} playable items{note}")
         self.clear_error()
         return changed
 
