@@ -13,7 +13,7 @@ from audio_manager.extensions import db
 from audio_manager.models import PlayEvent, Role, Station
 from audio_manager.scheduling import LOCAL_TZ
 from audio_manager.services.areas.areas import by_code
-from audio_manager.services.broadcast import schedules, station_status
+from audio_manager.services.broadcast import play_counts, schedules, station_status
 
 from .conftest import bearer, load_tree, make_user
 from .workflow_helpers import actor, approved_version, new_message
@@ -144,8 +144,21 @@ def test_station_plays_are_their_own_source_and_count_once_with_the_page(
     assert (compliance["scheduled"], compliance["confirmed"]) == (4, 4)
     assert compliance["confirmed_by_station"] == 2
     assert sum(r["not_played"] for r in compliance["rows"]) == 0
+    # The roll-ups the reports read were kept right through the replacement.
+    kept = rollups()
+    play_counts.rebuild()
+    assert rollups() == kept
     html = browser.get(page).get_data(as_text=True)
     assert html.count("do trạm phát xác nhận") == 1  # the morning item, the evening by hand
+
+
+def rollups() -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    for model, key in play_counts.ROLLUPS:
+        columns = [getattr(model, c) for c in key]
+        rows = db.session.execute(sa.select(*columns, model.plays, model.misses)).all()
+        out[model.__tablename__] = sorted(tuple(r) for r in rows if r[-1] or r[-2])
+    return out
 
 
 def test_silent_stations_and_missing_plays_are_flagged_for_the_communes_officers(
