@@ -281,6 +281,7 @@ def run_stations(args: dict[str, Any], stations: list[tuple[str, str]], queue: A
                 "missed": sum(1 for _k, o, _a in done if o != "played"),
                 "emergency_first": min(emergency) if emergency else None,
                 "errors": [line for line in lines if " error " in line][:3],
+                "last": lines[-6:],
             })  # fmt: skip
 
     threads = [threading.Thread(target=one, args=s, daemon=True) for s in stations]
@@ -493,6 +494,12 @@ def main() -> int:
             f"    counted once: server rows {rows['rows']}, distinct client ids {rows['ids']}, "
             f"distinct broadcasts {rows['moments']}; plays recorded by the agents {recorded} "
             f"({missed} missed); delivered {delivered}, waiting {waiting}, refused {refused}"
+        )
+        most = max((r["played"] + r["missed"] for r in results), default=0)
+        short = [r for r in results if r["played"] + r["missed"] < most]
+        log(
+            f"    stations that had not played every item by 06:04: {len(short)}"
+            + (f", e.g. {short[0]['code']}: " + " | ".join(short[0]["last"]) if short else "")
         )
         failed = [r for r in results if r["exit"] != 0 or r["errors"]]
         log(
