@@ -35,7 +35,7 @@ from audio_manager.services.broadcast import schedules
 from audio_manager.services.context import Actor
 from audio_manager.services.messages import messages, versions, workflow
 
-from .conftest import bearer, load_tree, make_user
+from .conftest import bearer, load_tree, make_user, wipe_tables
 from .station_helpers import Proxy, Server, read_wav, start_agent, station
 
 TREE = """level,code,name,parent_code,languages
@@ -151,15 +151,7 @@ def world(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
         yield {"app": app, "server": server, "folder": folder, "tones": made, **ids}
     finally:
         server.stop()
-        with app.app_context():
-            db.session.remove()
-            tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-            with db.engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                else:
-                    for name in tables:
-                        conn.execute(sa.text(f"DELETE FROM {name}"))
+        wipe_tables(app)
 
 
 def new_token(world: dict[str, Any], name: str) -> str:
