@@ -144,6 +144,11 @@ def test_station_plays_are_their_own_source_and_count_once_with_the_page(
     assert (compliance["scheduled"], compliance["confirmed"]) == (4, 4)
     assert compliance["confirmed_by_station"] == 2
     assert sum(r["not_played"] for r in compliance["rows"]) == 0
+    # A report without scheduled_at answers the schedule's nearest moment: 06:03 is 06:00's.
+    late = {**event(w, w["hamlets"][0], "06:03"), "id": "csv-1"}
+    del late["scheduled_at"]
+    again = client.post("/api/v1/plays", json={"events": [late]}, headers=bearer(w["operator"]))
+    assert [r["status"] for r in again.json["results"]] == ["duplicate"]
     # The roll-ups the reports read were kept right through the replacement.
     kept = rollups()
     play_counts.rebuild()

@@ -130,6 +130,7 @@ def confirm() -> Any:
             "played_at": item.at.isoformat()
             if played or item.at <= utcnow()
             else utcnow().isoformat(),
+            "scheduled_at": item.at.isoformat(),
         }
         for item in chosen
         for hamlet in item.hamlet_ids

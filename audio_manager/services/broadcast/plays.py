@@ -165,8 +165,8 @@ class _Lookups:
         scheduled_at: datetime | None,
     ) -> datetime | None:
         """The scheduled moment a play answers: the one the reporter names when it is one,
-        else the schedule's latest moment that day up to the play (or its first). None when
-        the schedule does not play the message in this hamlet that day."""
+        else the schedule's moment that day nearest to the play (the earlier of two as near).
+        None when the schedule does not play the message in this hamlet that day."""
         if schedule.message_id != message_id or schedule.cancelled_at is not None:
             return None
         if not any(hamlet.path.startswith(row.area.path) for row in schedule.target_rows):
@@ -182,8 +182,7 @@ class _Lookups:
             return None
         if scheduled_at is not None and scheduled_at in moments:
             return scheduled_at
-        earlier = [m for m in moments if m <= at + CLOCK_SKEW]
-        return earlier[-1] if earlier else moments[0]
+        return min(moments, key=lambda m: (abs((m - at).total_seconds()), m))
 
 
 def _check(
