@@ -97,6 +97,7 @@ class StationStatusSchema(ma.Schema):
 @blp.arguments(HeartbeatSchema())
 @blp.response(200, HeartbeatAnswer)
 @blp.alt_response(401, schema=ErrorSchema, description="Unknown, revoked or expired token")
+@blp.alt_response(403, schema=ErrorSchema, description="Not an operator (device) account")
 @blp.alt_response(422, schema=ErrorSchema, description="Not a heartbeat, or sent without a token")
 def heartbeat(data: dict[str, Any]) -> Any:
     """A station says it is alive, and how it is (the first heartbeat of a token makes the
@@ -119,6 +120,7 @@ def heartbeat(data: dict[str, Any]) -> Any:
 @roles(*READERS)
 @blp.response(200, StationStatusSchema(many=True))
 @blp.alt_response(401, schema=ErrorSchema, description="Not logged in and no token")
+@blp.alt_response(403, schema=ErrorSchema, description="A role that reads no broadcasts")
 def list_stations() -> Any:
     """The stations of the caller's areas: online or not, last seen, what they played today
     against what was scheduled so far, what is missing, their errors and flags."""
