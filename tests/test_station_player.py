@@ -165,3 +165,28 @@ def test_items_missed_while_off_are_reported_and_late_ones_within_limit_play(tmp
     missed = [e for e in fake.sent if not e["played"]]
     assert [(e["version_id"], e["played_at"][11:16]) for e in missed] == [(1, "06:00")]
     assert "không hoạt động" in missed[0]["reason"]  # the station was off at the time
+
+
+def test_the_cache_keeps_within_its_limit_and_drops_what_no_playlist_needs(tmp_path) -> None:
+    from audio_manager.station.sync import Syncer
+
+    settings.save(tmp_path, settings.Settings(server="http://fake", token="amt_fake_token",
+                                              areas=["94101"], cache_mb=0.3))  # fmt: skip
+    clock = JumpClock(at("05:00"))
+    fake = FakeServer(clock)
+    first = fake.add(at("06:00"), "normal", "kinh", 440, 1.5)  # ~130 KB each
+    second = fake.add(at("07:00"), "normal", "hoa", 660, 1.5)
+    third = fake.add(at("08:00"), "normal", "khmer", 880, 1.5)
+    stale = tmp_path / "cache" / f"{'0' * 64}.mp3"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"left from an old playlist")
+    lines: list[str] = []
+    syncer = Syncer(tmp_path, settings.load(tmp_path), clock, lambda k, t: lines.append(t))
+    syncer.client = fake
+    syncer.cycle()
+    cached = {p.name.split(".")[0] for p in (tmp_path / "cache").iterdir()}
+    # The soonest first, as many as fit; the third waits; nothing no playlist needs.
+    assert cached == {first["sha256"], second["sha256"]}
+    assert any("cache limit reached" in line and "khmer" in line for line in lines)
+    syncer.close()
+    assert third["sha256"] not in cached and not stale.exists()
