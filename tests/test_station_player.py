@@ -190,3 +190,34 @@ def test_the_cache_keeps_within_its_limit_and_drops_what_no_playlist_needs(tmp_p
     assert any("cache limit reached" in line and "khmer" in line for line in lines)
     syncer.close()
     assert third["sha256"] not in cached and not stale.exists()
+
+
+def test_the_next_language_starts_even_when_recording_the_last_took_longer_than_the_gap(
+    tmp_path, monkeypatch
+) -> None:
+    """Under load, writing a play down may outlast the 1 s gap: the next item still starts."""
+    import time as real_time
+
+    from audio_manager.station.clock import ScaledClock
+    from audio_manager.station.output import NullOutput
+    from audio_manager.station.store import Store
+
+    slow = Store.record
+
+    def record(self: Store, *args: Any, **kwargs: Any) -> bool:
+        real_time.sleep(0.3)  # 3 s of the clock below
+        return slow(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "record", record)
+    settings.save(tmp_path, settings.Settings(server="http://fake", token="amt_fake_token",
+                                              areas=["94101"]))  # fmt: skip
+    clock = ScaledClock(at("05:59", 58), 10.0)
+    fake = FakeServer(clock)  # type: ignore[arg-type]
+    for language, freq in (("kinh", 440), ("hoa", 660), ("khmer", 880)):
+        fake.add(at("06:00"), "normal", language, freq, 1.0)
+    lines: list[str] = []
+    agent = Agent(tmp_path, settings.load(tmp_path), clock, NullOutput(), until=at("06:00", 40),
+                  responsible_from=at("05:59"), echo=lines.append)  # fmt: skip
+    agent.syncer.client = fake
+    assert agent.run() == 0, "\n".join(lines)
+    assert [e["version_id"] for e in fake.sent] == [1, 2, 3], "\n".join(lines)

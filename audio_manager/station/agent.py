@@ -292,8 +292,10 @@ class Agent:
             done = {*self.done}
             waiting = self.plan.due(now, done)
             if waiting:
-                if self.rest_until > now:
-                    moments.append(self.rest_until)
+                # The gap after a play may already be over (recording it took a while): the
+                # next item then starts at once, if its audio is there to start it.
+                if any(self.cache.ready(item.sha256) for item, _at in waiting):
+                    moments.append(max(self.rest_until, now))
                 moments += [at + self.late + timedelta(seconds=1) for _i, at in waiting]
             upcoming = self.plan.next_time(now, done)
             if upcoming is not None:
