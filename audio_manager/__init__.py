@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g, has_request_context, request, session
-from flask_login import current_user
-
-from .config import load_settings, static_defaults
+if TYPE_CHECKING:  # Flask is imported where the app is built: the station agent has none
+    from flask import Flask
 
 
 def select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context, request, session
+    from flask_login import current_user
 
     supported = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and jobs speak the default language
@@ -29,7 +28,9 @@ def select_locale() -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. Nothing happens at import time; everything is wired here."""
-    from .config import instance_path
+    from flask import Flask, g
+
+    from .config import instance_path, load_settings, static_defaults
 
     app = Flask(__name__, instance_path=str(instance_path()))
     app.config.update(static_defaults())

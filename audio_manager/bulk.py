@@ -31,13 +31,14 @@ def insert_rows(
     table: Table,
     rows: Sequence[dict[str, Any]],
     *,
-    conflict: Sequence[str],
+    conflict: Sequence[str] | None,
     add_on_conflict: Sequence[str] = (),
     returning: str | Sequence[str] | None = None,
 ) -> list[Any]:
     """Insert ``rows`` (dicts with the same keys) into ``table`` in the session's transaction.
 
-    A row whose ``conflict`` columns match an existing row (a unique index) is skipped, or,
+    A row whose ``conflict`` columns match an existing row (a unique index) is skipped (with
+    ``conflict=None``: a row that would break any unique index), or,
     with ``add_on_conflict``, those columns of the existing row are increased by the new values
     (then no two rows may share their ``conflict`` values, and rows sorted by them keep
     concurrent writers from deadlocking). Column defaults are not applied: give every column.
@@ -56,7 +57,9 @@ def insert_rows(
             set_={name: table.c[name] + statement.excluded[name] for name in add_on_conflict},
         )
     else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+        statement = statement.on_conflict_do_nothing(
+            index_elements=list(conflict) if conflict else None
+        )
     if returning is None:
         db.session.execute(statement, list(rows))
         return []
@@ -75,7 +78,7 @@ def _insert_unnest(
     table: Table,
     rows: Sequence[dict[str, Any]],
     columns: list[str],
-    conflict: Sequence[str],
+    conflict: Sequence[str] | None,
     add_on_conflict: Sequence[str],
     returning: str | Sequence[str] | None,
 ) -> list[Any]:
@@ -99,7 +102,7 @@ def _insert_unnest(
         action = "DO NOTHING"
     sql = (
         f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({', '.join(casts)}) "
-        f"ON CONFLICT ({', '.join(conflict)}) {action}"
+        f"ON CONFLICT {'(' + ', '.join(conflict) + ')' if conflict else ''} {action}"
     )
     if returning is None:
         db.session.execute(text(sql), params)

@@ -348,6 +348,20 @@ SETTINGS: tuple[Setting, ...] = (
         lambda: 30 * 1024 * 1024,
         "Largest list of ringback installs (CSV or XLSX) accepted, in bytes (default 30 MB).",
     ),
+    Setting(
+        "STATION_OFFLINE_MINUTES",
+        "STATION_OFFLINE_MINUTES",
+        float,
+        lambda: 15.0,
+        "A station silent for longer than this (no heartbeat) is offline and flagged.",
+    ),
+    Setting(
+        "STATION_PLAY_GRACE_MINUTES",
+        "STATION_PLAY_GRACE_MINUTES",
+        float,
+        lambda: 15.0,
+        "A scheduled play still unconfirmed this long after its time counts as missing.",
+    ),
 )
 
 

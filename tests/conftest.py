@@ -122,7 +122,11 @@ def clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
+    wipe_tables(request.getfixturevalue("app"))
+
+
+def wipe_tables(app: Any) -> None:
+    """Empty every table (after a test, or a module that shares one world)."""
     with app.app_context():
         reset_tables()
 

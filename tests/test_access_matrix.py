@@ -111,6 +111,8 @@ ROWS = [
     api("GET", "/playlists", READERS, scoped=NOT_FOR_SCOPED, query="area=94101"),
     api("POST", "/plays", PLAYERS, 422, body={}),
     api("POST", "/plays/import", PLAYERS, 422),
+    api("POST", "/stations/heartbeat", PLAYERS, 422, body={"agent_version": 5}),
+    api("GET", "/stations", READERS),
     # --- API: reports ---
     api("GET", "/reports/broadcasts", READERS),
     api("GET", "/reports/compliance", READERS, scoped=NOT_FOR_SCOPED, query="area=94101"),
@@ -213,6 +215,8 @@ ROWS = [
     page("POST", "/schedules/<int:schedule_id>", PRODUCERS),
     page("POST", "/schedules/<int:schedule_id>/cancel", PRODUCERS),
     page("GET", "/today", PLAYERS),
+    page("GET", "/stations", EVERYONE),
+    page("GET", "/station/<filename>", PUBLIC, 404),  # the agent's wheel, by its exact name
     page("POST", "/today/confirm", PLAYERS),
     page("GET", "/plays/import", PLAYERS),
     page("POST", "/plays/import", PLAYERS),
@@ -361,6 +365,7 @@ hamlet,B1,Ấp Bình Một,94201,kinh
         "token_id": token.id,
         "language": "kinh",
         "code": "kinh",
+        "filename": "no-such-agent.whl",
         "engine": "espeak",
         "voice": "no-such-voice",
         "entry_id": 1,

@@ -32,11 +32,12 @@ def test_cli_prints_playlists_and_imports_plays(app, app_ctx, tmp_path) -> None:
     ).output
     assert m3u.startswith("#EXTM3U") and "MISSING" in m3u
     hamlet = db.session.scalar(sa.select(Area.id).where(Area.name == "Ấp An Hai"))
+    other = db.session.scalar(sa.select(Area.id).where(Area.name == "Ấp An Một"))
     csv_path = tmp_path / "plays.csv"
     csv_path.write_text(
         "id,hamlet_id,played_at,version_id,played,reason,schedule_id\n"
         f"x1,{hamlet},{yesterday}T06:30:00+07:00,{w['kinh'].id},1,,{schedule.id}\n"
-        f"x2,{hamlet},{yesterday}T06:30:00+07:00,{w['kinh'].id},0,,{schedule.id}\n",
+        f"x2,{other},{yesterday}T06:30:00+07:00,{w['kinh'].id},0,,{schedule.id}\n",
         encoding="utf-8",
     )
     result = runner.invoke(args=["playlists", "import-plays", str(csv_path), "--as", "operator"])
@@ -50,6 +51,14 @@ def test_cli_prints_playlists_and_imports_plays(app, app_ctx, tmp_path) -> None:
         (True, False, "import"),
         (False, False, "import"),
     ]
+    # The same broadcast again, from another line: one broadcast, one count.
+    csv_path.write_text(
+        "id,hamlet_id,played_at,version_id,played,reason,schedule_id\n"
+        f"x3,{hamlet},{yesterday}T06:31:00+07:00,{w['kinh'].id},1,,{schedule.id}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["playlists", "import-plays", str(csv_path), "--as", "operator"])
+    assert result.exit_code == 0 and "0 created, 1 duplicates" in result.output
 
 
 def test_cli_rebuilds_the_play_counts(app, app_ctx, tmp_path) -> None:

@@ -150,3 +150,33 @@ def test_no_module_is_a_god_module() -> None:
         if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     ]
     assert long == []
+
+
+def test_the_station_agent_imports_nothing_of_the_server() -> None:
+    """``python -m audio_manager.station`` on a PC without Flask, SQLAlchemy or numpy."""
+    import json
+    import subprocess
+    import sys
+
+    heavy = ("flask", "flask_babel", "sqlalchemy", "numpy", "pydub", "scipy", "werkzeug")
+    script = (
+        "import json, sys\n"
+        "import audio_manager.station.__main__, audio_manager.station.agent, "
+        "audio_manager.station.status\n"
+        f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+    station = [p for p in SOURCES if module_name(p).startswith("audio_manager.station")]
+    assert station and all(
+        target.startswith("audio_manager.station") or target == "audio_manager.station"
+        for path in station
+        for _line, target in imports_of(path)
+    )

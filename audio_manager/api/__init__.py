@@ -43,6 +43,7 @@ def init_api(app: Flask) -> None:
         ringback,
         schedules,
         speech,
+        stations,
     )
     from .openapi import ErrorsPlugin, register_error_response
 
@@ -64,7 +65,7 @@ def init_api(app: Flask) -> None:
     register_error_response(api.spec, ErrorSchema)
     api.spec.options["security"] = [{"bearer": []}]
     for module in (
-        me, areas, messages, production, speech, schedules, reports, ringback, installs,
+        me, areas, messages, production, speech, schedules, stations, reports, ringback, installs,
     ):  # fmt: skip
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)

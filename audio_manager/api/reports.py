@@ -138,6 +138,7 @@ def compliance(args: dict[str, Any]) -> Any:
         "to": result.period.last.isoformat(),
         "scheduled": result.scheduled,
         "confirmed": result.confirmed,
+        "confirmed_by_station": result.by_station,
         "percent": result.percent,
         "rows": [
             {
@@ -147,6 +148,7 @@ def compliance(args: dict[str, Any]) -> Any:
                 "scheduled": r.scheduled,
                 "confirmed": r.confirmed,
                 "not_played": r.not_played,
+                "confirmed_by_station": r.by_station,
                 "percent": r.percent,
             }
             for r in result.rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -17,7 +17,7 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
 from ..models.base import MAX_ID, local_today
-from ..services.broadcast import playlists, plays, schedules
+from ..services.broadcast import playlists, plays, schedules, stations
 from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
 from .areas import CsvUpload
@@ -248,13 +248,17 @@ def get_playlist(args: dict[str, Any]) -> Any:
 @blp.response(200, PlayBatchResult)
 def post_plays() -> Any:
     """Confirm up to 1,000 plays: `{"events": [{"id", "hamlet_id" | "area", "played_at",
-    "version_id", "played", "reason", "schedule_id"}]}`. Each event's own `id` makes re-sending
-    harmless; every event gets created, duplicate or rejected with a reason."""
+    "version_id", "played", "reason", "schedule_id", "scheduled_at"}]}`. Each event's own `id`
+    makes re-sending harmless, and a scheduled broadcast (schedule, hamlet, language, moment:
+    `scheduled_at` names it) counts once whoever reports it; every event gets created,
+    duplicate or rejected with a reason. Plays sent with a station's token count as source
+    "station"."""
     body = request.get_json(silent=True)
     events = body.get("events") if isinstance(body, dict) else body
     if events is None:
         raise ValidationFailed(_('Send {"events": [...]}.'), code="bad_batch")
-    batch = plays.record(current_actor(), events, source="device")
+    source, station_id = stations.source_of(g.get("api_token"))
+    batch = plays.record(current_actor(), events, source=source, station_id=station_id)
     db.session.commit()
     return {"results": [r.__dict__ for r in batch.results], "counts": batch.counts}
 

@@ -30,6 +30,7 @@ from .ringback import (
 )
 from .schedules import Schedule, ScheduleTarget
 from .speech import LexiconEntry, SpeechClip, SpeechLanguageSetting, SpeechProvider, SpeechUsage
+from .stations import Station
 
 __all__ = [
     "ApiToken",
@@ -68,6 +69,7 @@ __all__ = [
     "SpeechLanguageSetting",
     "SpeechProvider",
     "SpeechUsage",
+    "Station",
     "StockSound",
     "User",
     "UserArea",

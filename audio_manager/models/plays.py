@@ -32,7 +32,11 @@ class PlayEvent(db.Model):
     played: Mapped[bool] = mapped_column(Boolean, default=True)
     reason: Mapped[str | None] = mapped_column(Text)  # why it was not played
     unscheduled: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(16))  # page | device | import
+    source: Mapped[str] = mapped_column(String(16))  # page | device | import | station
+    # The scheduled moment this play answers (scheduled plays): one broadcast, one count,
+    # whichever way (the Today page, CSV, a device, the station agent) it was confirmed.
+    occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id", ondelete="SET NULL"))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     area = relationship("Area", foreign_keys=[area_id])
@@ -46,4 +50,13 @@ class PlayEvent(db.Model):
         Index("ix_play_events_schedule", "schedule_id", "played_at"),
         Index("ix_play_events_on_province", "played_on", "province_id", "language"),
         Index("ix_play_events_on_commune", "played_on", "commune_id", "language"),
+        Index(
+            "uq_play_events_occurrence",
+            "schedule_id",
+            "area_id",
+            "language",
+            "occurrence_at",
+            unique=True,
+        ),
+        Index("ix_play_events_station", "station_id", "played_on"),
     )

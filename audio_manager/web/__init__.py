@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         ringback,
         schedules,
         speech_admin,
+        stations,
     )
 
     for module in (
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         schedules,
         operator,
+        stations,
         reports,
         ringback,
         installs,

@@ -14,6 +14,7 @@ from ..models.base import utcnow
 from ..scheduling import LOCAL_TZ
 from ..services.areas import areas
 from ..services.areas.area_levels import Levels
+from ..services.broadcast import station_status
 from ..services.reports import reporting
 from ..services.ringback import install_reports
 
@@ -30,11 +31,16 @@ def index() -> Any:
             db.select(db.func.count(Area.id)).where(Area.level == level), current_user
         )
         counts[level] = db.session.scalar(query) or 0
+    scope = areas.scope_of(current_user)
     return render_template(
         "home.html",
+        # The commune's own officers (users with areas) see their stations that need them.
+        station_flags=station_status.flagged(current_user)
+        if scope is not None and allowed("stations.index")
+        else [],
         counts=counts,
         levels=levels,
-        scope=areas.scope_of(current_user),
+        scope=scope,
         headline=reporting.headline(current_user, utcnow().astimezone(LOCAL_TZ).year),
         ringback=install_reports.headline(current_user) if allowed("installs.report") else None,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import or_
 
 from .. import scheduling as sched
 from ..access import roles
@@ -56,11 +57,34 @@ def event_id(day: date, item: sched.PlaylistItem, hamlet_id: int) -> str:
 
 
 def _confirmed(day: date, items: list[sched.PlaylistItem]) -> dict[str, PlayEvent]:
-    ids = [event_id(day, item, h) for item in items for h in item.hamlet_ids]
+    """Confirmations of the day's items, keyed by the page's event ids: the page's own, and
+    those of the same broadcasts from the station agent, CSV or any device."""
+    ids = {event_id(day, item, h): (item, h) for item in items for h in item.hamlet_ids}
     if not ids:
         return {}
-    rows = db.session.scalars(db.select(PlayEvent).where(PlayEvent.client_event_id.in_(ids)))
-    return {row.client_event_id: row for row in rows}
+    by_moment = {
+        (item.schedule_id, h, item.language, item.at.astimezone(UTC)): key
+        for key, (item, h) in ids.items()
+    }
+    rows = db.session.scalars(
+        db.select(PlayEvent).where(
+            or_(
+                PlayEvent.client_event_id.in_(list(ids)),
+                db.and_(
+                    PlayEvent.area_id.in_({h for _i, h in ids.values()}),
+                    PlayEvent.played_on == day,
+                    PlayEvent.occurrence_at.is_not(None),
+                ),
+            )
+        )
+    )
+    found: dict[str, PlayEvent] = {}
+    for row in rows:
+        moment = (row.schedule_id, row.area_id, row.language, row.occurrence_at)
+        key = row.client_event_id if row.client_event_id in ids else by_moment.get(moment)
+        if key is not None:
+            found.setdefault(key, row)
+    return found
 
 
 @bp.route("/today")
@@ -106,6 +130,7 @@ def confirm() -> Any:
             "played_at": item.at.isoformat()
             if played or item.at <= utcnow()
             else utcnow().isoformat(),
+            "scheduled_at": item.at.isoformat(),
         }
         for item in chosen
         for hamlet in item.hamlet_ids

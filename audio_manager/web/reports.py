@@ -97,6 +97,7 @@ def compliance() -> Any:
             "api_reports.compliance", **{**query, "area": area.code, "format": fmt}
         ),
         result=result,
+        source_label=reporting.source_label,
         args=args,
         periods=reporting.PERIODS,
         today=local_today(),

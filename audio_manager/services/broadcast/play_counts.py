@@ -24,8 +24,9 @@ ROLLUPS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
 AREA_COLUMNS = ("commune_id", "district_id", "province_id")
 
 
-def add(events: Sequence[dict[str, Any]]) -> None:
-    """Count freshly inserted events (the rows as given to the insert) into every roll-up."""
+def add(events: Sequence[dict[str, Any]], *, sign: int = 1) -> None:
+    """Count freshly inserted events (the rows as given to the insert) into every roll-up;
+    ``sign=-1`` takes removed events out again."""
     if not events:
         return
     for model, key in ROLLUPS:
@@ -34,7 +35,7 @@ def add(events: Sequence[dict[str, Any]]) -> None:
             found = totals.setdefault(
                 tuple(event[c] for c in key), [0, 0, {c: event[c] for c in AREA_COLUMNS}]
             )
-            found[0 if event["played"] else 1] += 1
+            found[0 if event["played"] else 1] += sign
         rows = [
             {**areas, **dict(zip(key, values, strict=True)), "plays": plays, "misses": misses}
             for values, (plays, misses, areas) in sorted(totals.items(), key=_sortable)

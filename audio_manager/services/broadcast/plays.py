@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -26,13 +26,13 @@ from ..areas import areas as area_service
 from ..areas.area_levels import Levels
 from ..context import Actor
 from ..errors import ValidationFailed
-from . import play_counts
+from . import play_counts, play_occurrences
 from .schedules import recurrence_of
 
 MAX_BATCH = 1000
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(days=366)
-SOURCES = ("page", "device", "import")
+SOURCES = ("page", "device", "import", "station")
 
 
 @dataclass
@@ -119,6 +119,7 @@ class _Lookups:
         self.level_order = Levels.from_config()
         self.leaf = self.level_order.leaf
         self._recurrences: dict[int, sched.Recurrence] = {}
+        self._moments: dict[tuple[int, date], list[datetime]] = {}
         ancestor_ids = {
             i for a in [*self.areas.values(), *self.by_code.values()] for i in a.ancestor_ids()
         }
@@ -158,16 +159,33 @@ class _Lookups:
             return self.by_code.get(event["area"])
         return None
 
-    def scheduled(self, schedule: Schedule, hamlet: Area, message_id: int, at: datetime) -> bool:
+    def occurrence(
+        self,
+        schedule: Schedule,
+        hamlet: Area,
+        message_id: int,
+        at: datetime,
+        scheduled_at: datetime | None,
+    ) -> datetime | None:
+        """The scheduled moment a play answers: the one the reporter names when it is one,
+        else the schedule's moment that day nearest to the play (the earlier of two as near).
+        None when the schedule does not play the message in this hamlet that day."""
         if schedule.message_id != message_id or schedule.cancelled_at is not None:
-            return False
+            return None
         if not any(hamlet.path.startswith(row.area.path) for row in schedule.target_rows):
-            return False
-        if schedule.id not in self._recurrences:
-            self._recurrences[schedule.id] = recurrence_of(schedule)
-        return bool(
-            sched.occurs_on(self._recurrences[schedule.id], at.astimezone(sched.LOCAL_TZ).date())
-        )
+            return None
+        day = (scheduled_at or at).astimezone(sched.LOCAL_TZ).date()
+        key = (schedule.id, day)
+        if key not in self._moments:
+            if schedule.id not in self._recurrences:
+                self._recurrences[schedule.id] = recurrence_of(schedule)
+            self._moments[key] = sched.occurrences(self._recurrences[schedule.id], day, day)
+        moments = self._moments[key]
+        if not moments:
+            return None
+        if scheduled_at is not None and scheduled_at in moments:
+            return scheduled_at
+        return min(moments, key=lambda m: (abs((m - at).total_seconds()), m))
 
 
 def _check(
@@ -208,13 +226,19 @@ def _check(
     reason = str(event.get("reason") or "").strip() or None
     if not played and not reason:
         return reject("reason_required", _l("Say why it was not played."))
+    scheduled_at = None
+    if event.get("scheduled_at") is not None:
+        scheduled_at = _parse_time(event["scheduled_at"])
+        if scheduled_at is None:
+            return reject("bad_time", _l("scheduled_at must be an ISO time with its time zone."))
     schedule_id = event.get("schedule_id")
-    unscheduled = True
+    occurrence = None
     if schedule_id is not None:
         schedule = lookups.schedules.get(as_id(schedule_id))  # type: ignore[arg-type]
         if schedule is None:
             return reject("unknown_schedule", _l("Unknown schedule."))
-        unscheduled = not lookups.scheduled(schedule, hamlet, version.message_id, at)
+        occurrence = lookups.occurrence(schedule, hamlet, version.message_id, at, scheduled_at)
+    unscheduled = occurrence is None
     rollup = lookups.rollup(hamlet)
     return {
         "client_event_id": client_id,
@@ -232,11 +256,16 @@ def _check(
         "unscheduled": unscheduled,
         "source": event.get("source") if event.get("source") in SOURCES else actor.via,
         "reported_at": now,
+        "occurrence_at": occurrence,
+        "station_id": event.get("station_id"),
     }, None
 
 
-def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
-    """Validate and store a batch; the caller commits."""
+def record(
+    actor: Actor, events: Sequence[Any], *, source: str, station_id: int | None = None
+) -> Batch:
+    """Validate and store a batch; the caller commits. A scheduled broadcast counts once
+    however many reports name it; one confirmed played replaces one confirmed not played."""
     if not isinstance(events, list | tuple):
         raise ValidationFailed(_l("Send a list of events."), code="bad_batch")
     if len(events) > MAX_BATCH:
@@ -250,7 +279,12 @@ def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
     seen: set[str] = set()
     for event in events:
         row, refused = _check(
-            {**event, "source": source} if isinstance(event, dict) else event, lookups, actor, now
+            {**event, "source": source, "station_id": station_id}
+            if isinstance(event, dict)
+            else event,
+            lookups,
+            actor,
+            now,
         )
         if refused is not None:
             batch.results.append(refused)
@@ -264,6 +298,9 @@ def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
         batch.results.append(EventResult(row["client_event_id"], "created"))
     created = _insert(rows)
     play_counts.add([row for row in rows if row["client_event_id"] in created])
+    created |= play_occurrences.replace_misses(
+        actor, [row for row in rows if row["client_event_id"] not in created]
+    )
     for result in batch.results:
         if result.status == "created" and result.id not in created:
             result.status = "duplicate"
@@ -275,13 +312,9 @@ def record(actor: Actor, events: Sequence[Any], *, source: str) -> Batch:
 
 
 def _insert(rows: list[dict[str, Any]]) -> set[str]:
-    """Insert, skipping events already recorded; returns the client ids actually inserted."""
-    inserted = insert_rows(
-        PlayEvent.__table__,
-        rows,
-        conflict=("reported_by_id", "client_event_id"),
-        returning="client_event_id",
-    )
+    """Insert, skipping events already recorded (the reporter's own id, or the scheduled
+    broadcast they answer); returns the client ids actually inserted."""
+    inserted = insert_rows(PlayEvent.__table__, rows, conflict=None, returning="client_event_id")
     return set(inserted)
 
 

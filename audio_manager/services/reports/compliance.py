@@ -28,6 +28,7 @@ class ComplianceRow:
     scheduled: int
     confirmed: int
     not_played: int
+    by_station: int = 0  # of the confirmed, those the station agent confirmed by itself
 
     @property
     def percent(self) -> float | None:
@@ -49,6 +50,10 @@ class Compliance:
     @property
     def confirmed(self) -> int:
         return sum(r.confirmed for r in self.rows)
+
+    @property
+    def by_station(self) -> int:
+        return sum(r.by_station for r in self.rows)
 
     @property
     def percent(self) -> float | None:
@@ -85,20 +90,26 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
         for hamlet_id, language in reached:
             scheduled[(row_of[hamlet_id], language)] += len(plays)
     area_column = count_sources.area_column(area)
-    source = count_sources.choose(user, {row_group, "language"}, {"unscheduled", area_column})
+    source = count_sources.choose(
+        user, {row_group, "language", "source"}, {"unscheduled", area_column}
+    )
     row_column, language = source.dimension(row_group), source.column("language")
+    origin = source.column("source")
     counted = db.session.execute(
-        db.select(row_column, language, source.plays, source.misses)
+        db.select(row_column, language, origin, source.plays, source.misses)
         .where(
             *_in(source, area, area_column, period, user), source.column("unscheduled").is_(False)
         )
-        .group_by(row_column, language)
+        .group_by(row_column, language, origin)
     ).all()
     confirmed: Counter[tuple[int, str]] = Counter()
     not_played: Counter[tuple[int, str]] = Counter()
-    for area_id, lang, played, missed in counted:
+    by_station: Counter[tuple[int, str]] = Counter()
+    for area_id, lang, how, played, missed in counted:
         confirmed[(area_id, lang)] += played
         not_played[(area_id, lang)] += missed
+        if how == "station":
+            by_station[(area_id, lang)] += played
     events = count_sources.events()
     keys = set(scheduled) | set(confirmed) | set(not_played)
     names = dict(
@@ -116,6 +127,7 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
                 scheduled[(a, lang)],
                 confirmed[(a, lang)],
                 not_played[(a, lang)],
+                by_station[(a, lang)],
             )
             for a, lang in keys
         ),
@@ -123,7 +135,12 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
     )
     missed = db.session.execute(
         db.select(
-            PlayEvent.played_at, PlayEvent.language, PlayEvent.reason, Area.name, Message.title
+            PlayEvent.played_at,
+            PlayEvent.language,
+            PlayEvent.reason,
+            PlayEvent.source,
+            Area.name,
+            Message.title,
         )
         .join(Area, Area.id == PlayEvent.area_id)
         .join(Message, Message.id == PlayEvent.message_id)
@@ -142,6 +159,7 @@ def compliance(user: User, area: Area, period: Period) -> Compliance:
             "at": row.played_at.astimezone(sched.LOCAL_TZ),
             "language": row.language,
             "reason": row.reason,
+            "source": row.source,
             "hamlet": row.name,
             "title": row.title,
         }

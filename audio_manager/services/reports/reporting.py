@@ -155,6 +155,19 @@ def _normalise(row: dict[str, Any], group_by: Sequence[str]) -> dict[str, Any]:
     return row
 
 
+SOURCE_LABELS = {
+    "page": _l("Today page"),
+    "device": _l("Device or script (API)"),
+    "import": _l("CSV import"),
+    "station": _l("Station (automatic)"),
+}
+
+
+def source_label(value: Any) -> str:
+    """How a play was confirmed, for people; automatic confirmations are their own source."""
+    return str(SOURCE_LABELS.get(value, "" if value is None else value))
+
+
 def _label(report: Report) -> None:
     """Names for ids, in one query per kind."""
     kinds = {g: DIMENSIONS[g][1] for g in report.group_by}
@@ -189,6 +202,8 @@ def _label(report: Report) -> None:
             elif kind == "language":
                 lang = languages.get(value)
                 labels[group] = lang.native_name if lang else str(value)
+            elif kind == "source":
+                labels[group] = source_label(value)
             else:
                 labels[group] = "" if value is None else str(value)
         row["labels"] = labels
