@@ -7,112 +7,39 @@ plain mapping of Flask config keys so ``create_app(config=...)`` can override an
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PREFIX = "AUDIO_MANAGER_"
-
-
-def _bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
-
-
-def _list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-@dataclass(frozen=True)
-class Setting:
-    env: str
-    key: str
-    parse: Callable[[str], Any]
-    default: Callable[[], Any]
-    help: str
-
-
-def instance_path() -> Path:
-    return Path(os.environ.get(PREFIX + "INSTANCE_PATH", PROJECT_ROOT / "instance"))
-
-
-def _default_database_url() -> str:
-    return f"sqlite:///{instance_path() / 'audio_manager.sqlite3'}"
-
-
-def _instance_secret(name: str) -> str:
-    """A per-installation secret kept in ``instance/<name>`` (created on first use)."""
-    path = instance_path() / name
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
-
-
-def _default_secret_key() -> str:
-    return _instance_secret("secret_key")
-
-
-def _default_phone_key() -> str:
-    return _instance_secret("phone_hmac_key")
-
-
-def _default_speech_secret() -> str:
-    return _instance_secret("speech_keys_secret")
-
-
-# Contracted speech engines: (setting prefix, name). Each has a key and an endpoint override.
-SPEECH_PROVIDERS = (
-    ("FPT_TTS", "FPT.AI"),
-    ("VIETTEL_TTS", "Viettel AI"),
-    ("ZALO_TTS", "Zalo AI"),
-    ("GOOGLE_TTS", "Google Cloud Text-to-Speech"),
-    ("AZURE_SPEECH", "Microsoft Azure AI Speech"),
+from .base import (
+    PREFIX,
+    PROJECT_ROOT,
+    Setting,
+    default_database_url,
+    default_phone_key,
+    default_secret_key,
+    default_speech_secret,
+    instance_path,
+    parse_bool,
+    parse_list,
 )
+from .speech import SPEECH_PROVIDERS, speech_settings
 
-
-def _speech_settings() -> tuple[Setting, ...]:
-    out = []
-    for env, name in SPEECH_PROVIDERS:
-        out.append(
-            Setting(
-                f"{env}_KEY", f"{env}_KEY", str, lambda: "",
-                f"{name} key; an admin may set it on the Speech engines page instead.",
-            )
-        )  # fmt: skip
-        out.append(
-            Setting(
-                f"{env}_URL", f"{env}_URL", str, lambda: "",
-                f"{name} endpoint, to go through a proxy; empty for the provider's own.",
-            )
-        )  # fmt: skip
-    return tuple(out)
-
+__all__ = ["PREFIX", "PROJECT_ROOT", "SETTINGS", "SPEECH_PROVIDERS", "Setting", "instance_path"]
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
         "SQLALCHEMY_DATABASE_URI",
         str,
-        _default_database_url,
+        default_database_url,
         "SQLAlchemy URL; default a SQLite file in instance/.",
     ),
     Setting(
         "SECRET_KEY",
         "SECRET_KEY",
         str,
-        _default_secret_key,
+        default_secret_key,
         "Signs sessions and CSRF tokens; default a random key kept in instance/secret_key.",
     ),
     Setting(
@@ -139,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECURE_COOKIES",
         "SESSION_COOKIE_SECURE",
-        _bool,
+        parse_bool,
         lambda: False,
         "Send session cookies over HTTPS only (turn on behind TLS).",
     ),
@@ -161,14 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "AREA_LEVELS",
         "AREA_LEVELS",
-        _list,
+        parse_list,
         lambda: ["province", "district", "commune", "hamlet"],
         "Area levels from the top down; the last one is the hamlet that broadcasts.",
     ),
     Setting(
         "OPTIONAL_AREA_LEVELS",
         "OPTIONAL_AREA_LEVELS",
-        _list,
+        parse_list,
         lambda: ["district"],
         "Levels that may be skipped between a parent and a child.",
     ),
@@ -189,7 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEMO_DATA",
         "DEMO_DATA",
-        _bool,
+        parse_bool,
         lambda: True,
         "Load demo areas and logins on the first start of an empty database.",
     ),
@@ -276,14 +203,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ALLOW_SELF_APPROVAL",
         "ALLOW_SELF_APPROVAL",
-        _bool,
+        parse_bool,
         lambda: False,
         "Let an approver approve a version they made (one-person offices); off by default.",
     ),
     Setting(
         "RENDER_PROFILES",
         "RENDER_PROFILES",
-        _list,
+        parse_list,
         lambda: ["loudspeaker", "ringback", "telephony", "preview", "waveform"],
         "Profiles every version is rendered into, comma separated.",
     ),
@@ -314,11 +241,11 @@ SETTINGS: tuple[Setting, ...] = (
         "PHONE_HMAC_KEY",
         "PHONE_HMAC_KEY",
         str,
-        _default_phone_key,
+        default_phone_key,
         "Key of the HMAC that stands for each phone number (never stored in clear); default a "
         "random key kept in instance/phone_hmac_key. Keep it: a new key counts old phones anew.",
     ),
-    *_speech_settings(),
+    *speech_settings(),
     Setting(
         "AZURE_SPEECH_REGION",
         "AZURE_SPEECH_REGION",
@@ -330,7 +257,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SPEECH_KEYS_SECRET",
         "SPEECH_KEYS_SECRET",
         str,
-        _default_speech_secret,
+        default_speech_secret,
         "Encrypts the speech engine keys admins save; default a random key kept in "
         "instance/speech_keys_secret. Keep it: with another one, saved keys must be set again.",
     ),
@@ -390,7 +317,7 @@ def static_defaults() -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_CHECK_DEFAULT": False,  # auth.csrf_guard checks it unless bearer-authenticated
         "WTF_CSRF_TIME_LIMIT": None,  # the session lifetime bounds the token
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parents[1] / "translations"),
         "LANGUAGES": ["vi", "en"],
         "API_TITLE": "audio_manager API",
         "API_VERSION": "v1",
