@@ -15,12 +15,7 @@ from benchlib import pg  # noqa: E402
 
 @pytest.mark.parametrize(
     "path",
-    # bench_render.py joins the library when it is folded in (it is extended elsewhere)
-    [
-        SCRIPTS / "bench_playlists.py",
-        SCRIPTS / "bench_reports.py",
-        *(SCRIPTS / "benchlib").glob("*.py"),
-    ],
+    [*SCRIPTS.glob("bench_*.py"), *(SCRIPTS / "benchlib").glob("*.py")],
     ids=lambda p: p.name,
 )
 def test_bench_modules_stay_small(path: Path) -> None:

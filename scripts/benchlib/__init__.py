@@ -2,7 +2,8 @@
 
 common     paths, logging, percentiles, the cleanup stack, the command line and load average
 pg         PostgreSQL databases with a unique name per run, dropped only by the run that made them
-server     gunicorn on a free port, worker memory, the CPU other work on the machine used
+server     gunicorn on a free port, its CPU and memory, the CPU other work on the machine used
+stations   the station bench: communes with device tokens, real agents on a simulated clock
 load       load clients in spawned processes, bounded in time and count; rounds against baselines
 report     the summary table (targets, verdicts) closed by the load average
 national   the national dataset (provinces, communes, hamlets, messages, schedules, tokens)

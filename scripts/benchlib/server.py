@@ -17,11 +17,11 @@ from .common import HOST, ROOT, VENV_BIN, free_port
 class Server:
     """gunicorn -w 2 serving create_app() on a free local port."""
 
-    def __init__(self, env: dict[str, str], logfile: Path) -> None:
+    def __init__(self, env: dict[str, str], logfile: Path, extra: list[str] | None = None) -> None:
         self.port = free_port()
         self.command = [
             str(VENV_BIN / "gunicorn"),
-            *("-w", "2", "-b", f"{HOST}:{self.port}"),
+            *("-w", "2", "-b", f"{HOST}:{self.port}", *(extra or [])),
             "audio_manager:create_app()",
         ]
         self._log = logfile.open("ab")
@@ -49,6 +49,15 @@ class Server:
                 conn.close()
             time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer /healthz in time")
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by gunicorn and its workers."""
+        snapshot, _titles = processes()
+        return sum(snapshot[pid][1] for pid in family({self.proc.pid}, snapshot) if pid in snapshot)
 
     def workers(self) -> list[int]:
         found = []
