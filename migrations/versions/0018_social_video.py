@@ -32,15 +32,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_brand_images_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_brand_images'))
     )
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('social_video', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('render_jobs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('kind', sa.String(length=16), server_default='audio', nullable=False))
+    # Plain ADD COLUMN (a batch would copy and drop messages, which other tables reference).
+    op.add_column('messages', sa.Column('social_video', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('render_jobs', sa.Column('kind', sa.String(length=16), server_default='audio', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('render_jobs', schema=None) as batch_op:
-        batch_op.drop_column('kind')
-    with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_column('social_video')
+    op.drop_column('render_jobs', 'kind')
+    op.drop_column('messages', 'social_video')
     op.drop_table('brand_images')
