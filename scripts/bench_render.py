@@ -10,6 +10,9 @@ from the same input) timed in the same run, and the peak memory of a 10-minute u
 
 The process pins itself (and so its ffmpeg children) to one CPU unless --cpu -1 is given.
 Targets from the issue: >= 3,000 messages/hour, ratio <= 1.5, 10-minute upload < 300 MB.
+The social video line renders each video size (opt-in profiles, with burned-in captions) of
+the first --social-count messages and prints seconds of video made per second of CPU (the
+process and its ffmpeg children; x264 threads count in full).
 Figures only: nothing is asserted.
 """
 
@@ -36,7 +39,13 @@ from audio_manager.production.profiles import DEFAULT_PROFILES  # noqa: E402
 from audio_manager.production.render import RenderAssets, discard, render  # noqa: E402
 from audio_manager.production.synthetic import BEDS, chime, pad_bed, speech_like  # noqa: E402
 
-PROFILES = list(DEFAULT_PROFILES)
+PROFILES = [name for name, p in DEFAULT_PROFILES.items() if p.kind != "video"]
+SOCIAL = [p for p in DEFAULT_PROFILES.values() if p.kind == "video"]
+SOCIAL_SCRIPT = (
+    "Bảo hiểm xã hội tự nguyện giúp bà con có lương hưu khi về già. "
+    "Người tham gia được Nhà nước hỗ trợ một phần tiền đóng. "
+    "Mọi thắc mắc xin gọi tổng đài 1900 9068. "
+) * 3
 
 
 def cpu_seconds() -> float:
@@ -118,6 +127,7 @@ def main() -> None:
     parser.add_argument("--cpu", type=int, default=0, help="CPU to pin to; -1 for no pinning")
     parser.add_argument("--long-minutes", type=float, default=10.0)
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--social-count", type=int, default=2, help="messages made into videos")
     parser.add_argument("--child-long", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_long:
@@ -174,6 +184,7 @@ def main() -> None:
         print(f"ratio render / ffmpeg: {mean_wall / base_wall:.2f} (wall), "
               f"{mean_cpu / base_cpu:.2f} (CPU)")  # fmt: skip
 
+        social_line(sources[: args.social_count], assets, work)
         if args.skip_long:
             return
         seconds = args.long_minutes * 60
@@ -193,6 +204,36 @@ def main() -> None:
               f"decoded + rendered into every profile in {wall:.1f} s: peak RSS {rss:.0f} MB "
               f"(of which ~{shared:.0f} MB shared libraries/files); ffmpeg runs as separate "
               "streaming processes")  # fmt: skip
+
+
+def social_line(sources: list[Path], assets: RenderAssets, work: Path) -> None:
+    """Seconds of video rendered per second of CPU, for each social size."""
+    from benchlib.common import load_average
+
+    from audio_manager.production.social.video import CaptionPart, SocialSpec
+
+    spec = SocialSpec(
+        title="Bảo hiểm xã hội tự nguyện", parts=(CaptionPart(SOCIAL_SCRIPT, "vi", 0.0, 1e9),)
+    )
+    social_assets = RenderAssets(chime=assets.chime, bed=assets.bed, social=spec)
+    print()
+    for profile in SOCIAL:
+        seconds = cpu = wall = 0.0
+        for source in sources:
+            out = work / "social"
+            out.mkdir(exist_ok=True)
+            made: list[list] = []
+            w, c = timed(lambda s=source, m=made, o=out, p=profile: m.append(
+                render(s, [p], social_assets, workdir=o)))  # fmt: skip
+            video = next(f for f in made[0] if f.profile == profile.name)
+            seconds += video.measurement.duration_s or 0.0
+            wall, cpu = wall + w, cpu + c
+            discard(made[0])
+        print(f"social video {profile.name} {profile.width}x{profile.height} "
+              f"{profile.fps} fps x264 {profile.video_preset} crf {profile.video_crf}: "
+              f"{seconds:.1f} s of video in {cpu:.1f} s CPU ({wall:.1f} s wall): "
+              f"{seconds / cpu:.2f} s of video per CPU second")  # fmt: skip
+    print(f"load average: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ PICO_VERSION="2.1.1"             # @picocss/pico
 
 # Font weights to vendor (normal style only, .woff2 only).
 FONT_WEIGHTS="400 700"
+# Fonts for burning captions into videos (ffmpeg's libass): WOFF 1.0, which the bundled
+# ffmpeg's FreeType reads (it cannot read WOFF2: no brotli). Regular weight, the same subsets
+# as the pages (all of them for Chinese); libass emboldens titles itself.
+VIDEO_FONT_WEIGHT="400"
 
 # --- paths -------------------------------------------------------------------
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,8 +55,8 @@ SWAGGER_DIR="$(fetch swagger-ui-dist "$SWAGGER_UI_VERSION")"
 PICO_DIR="$(fetch @picocss/pico "$PICO_VERSION")"
 
 # Start from a clean slate so files dropped by an upgrade do not linger.
-rm -rf "$VENDOR/fonts" "$VENDOR/swagger-ui" "$VENDOR/pico" "$VENDOR/README.md"
-mkdir -p "$VENDOR/fonts" "$VENDOR/swagger-ui" "$VENDOR/pico"
+rm -rf "$VENDOR/fonts" "$VENDOR/video-fonts" "$VENDOR/swagger-ui" "$VENDOR/pico" "$VENDOR/README.md"
+mkdir -p "$VENDOR/fonts" "$VENDOR/video-fonts" "$VENDOR/swagger-ui" "$VENDOR/pico"
 
 # --- swagger-ui-dist -----------------------------------------------------------
 for f in swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css \
@@ -151,6 +155,29 @@ for fid, family, npm_name, version, pkg_dir, subsets in families:
 (out_dir / "fonts.css").write_text("\n".join(lines) + "\n", encoding="utf-8")
 PY
 
+# --- video fonts (WOFF 1.0 for libass) --------------------------------------------
+# copy_video_font DIR FAMILY-ID SUBSETS ("*" for all)
+copy_video_font() {
+    local dir="$1" fid="$2" subsets="$3" dest="$VENDOR/video-fonts/$2" n=0 f
+    mkdir -p "$dest"
+    cp "$dir/LICENSE" "$dest/LICENSE"
+    for f in "$dir"/files/"$fid"-*-"$VIDEO_FONT_WEIGHT"-normal.woff; do
+        local subset="${f##*/$fid-}"
+        subset="${subset%-$VIDEO_FONT_WEIGHT-normal.woff}"
+        if [ "$subsets" = "*" ] || [[ ",$subsets," == *",$subset,"* ]]; then
+            cp "$f" "$dest/"
+            n=$((n + 1))
+        fi
+    done
+    if [ "$n" -eq 0 ]; then
+        echo "error: no $VIDEO_FONT_WEIGHT WOFF files for $fid" >&2
+        exit 1
+    fi
+}
+copy_video_font "$NOTO_SANS_DIR" noto-sans "latin,latin-ext,vietnamese"
+copy_video_font "$NOTO_SANS_KHMER_DIR" noto-sans-khmer "*"
+copy_video_font "$NOTO_SANS_SC_DIR" noto-sans-sc "*"
+
 # --- README --------------------------------------------------------------------
 cat > "$VENDOR/README.md" <<EOF
 # Vendored front-end files
@@ -164,6 +191,7 @@ from a CDN.
 | \`fonts/noto-sans/\` | \`@fontsource/noto-sans\` | $NOTO_SANS_VERSION | SIL OFL 1.1 (\`LICENSE\`) | woff2, subsets latin, latin-ext, vietnamese; weights ${FONT_WEIGHTS// /, } |
 | \`fonts/noto-sans-khmer/\` | \`@fontsource/noto-sans-khmer\` | $NOTO_SANS_KHMER_VERSION | SIL OFL 1.1 (\`LICENSE\`) | woff2, subsets khmer, latin, latin-ext; weights ${FONT_WEIGHTS// /, } |
 | \`fonts/noto-sans-sc/\` | \`@fontsource/noto-sans-sc\` | $NOTO_SANS_SC_VERSION | SIL OFL 1.1 (\`LICENSE\`) | woff2, all unicode-range slices of fontsource's default CSS; weights ${FONT_WEIGHTS// /, } |
+| \`video-fonts/<family>/\` | the three \`@fontsource\` packages above | same | SIL OFL 1.1 (\`LICENSE\`) | WOFF 1.0, weight $VIDEO_FONT_WEIGHT, same subsets (all of them for Noto Sans SC): read by ffmpeg's libass to burn captions into social videos |
 | \`swagger-ui/\` | \`swagger-ui-dist\` | $SWAGGER_UI_VERSION | Apache-2.0 (\`LICENSE\`, \`NOTICE\`, \`swagger-ui-bundle.js.LICENSE.txt\`) | \`swagger-ui-bundle.js\`, \`swagger-ui.css\`, \`favicon-32x32.png\` |
 | \`pico/\` | \`@picocss/pico\` | $PICO_VERSION | MIT (\`LICENSE.md\`) | \`pico.min.css\` |
 
@@ -183,7 +211,7 @@ scripts/vendor_static.sh
 \`\`\`
 
 It needs \`npm\`, \`tar\` and \`python3\`, fetches the packages with \`npm pack\`
-into a temporary directory, replaces \`fonts/\`, \`swagger-ui/\`, \`pico/\` and
+into a temporary directory, replaces \`fonts/\`, \`video-fonts/\`, \`swagger-ui/\`, \`pico/\` and
 this README, and regenerates \`fonts/fonts.css\`. To upgrade, change the pinned
 version at the top of the script, re-run it and review the diff.
 EOF

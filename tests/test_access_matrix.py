@@ -85,6 +85,8 @@ ROWS = [
     api("GET", "/messages/<int:message_id>/audit", READERS),
     api("POST", "/messages/<int:message_id>/versions", PRODUCERS, 422, body={}),
     api("POST", "/messages/<int:message_id>/bulletins", PRODUCERS, 422, body={}),
+    api("PUT", "/messages/<int:message_id>/social-video", PRODUCERS, 422, body={}),
+    api("POST", "/versions/<int:version_id>/social-videos", PRODUCERS, 409),  # not opted in
     api("GET", "/versions/<int:version_id>", READERS),
     api("PATCH", "/versions/<int:version_id>", PRODUCERS, 422, body={}),
     api("POST", "/versions/<int:version_id>/submit", PRODUCERS, 409, body=STALE),
@@ -177,6 +179,9 @@ ROWS = [
     page("POST", "/admin/speech/lexicon/<language>/<int:entry_id>/delete", ONLY_ADMIN),
     page("POST", "/admin/speech/lexicon/<language>/restore", ONLY_ADMIN),
     page("POST", "/stock-sounds", ONLY_ADMIN),
+    page("GET", "/social-image", ONLY_ADMIN),
+    page("POST", "/social-image", ONLY_ADMIN),
+    page("GET", "/social-image/file", ONLY_ADMIN, 404),  # none uploaded
     # --- pages: areas ---
     page("GET", "/areas/", EVERYONE),
     page("GET", "/areas/<int:area_id>", EVERYONE, scoped=NOT_FOR_SCOPED),
@@ -197,6 +202,10 @@ ROWS = [
     page("GET", "/messages/<int:message_id>/diff", OFFICE, query="a={version_id}&b={draft_id}"),
     page("POST", "/messages/<int:message_id>/versions", PRODUCERS),
     page("POST", "/messages/<int:message_id>/retire", RETIRERS),
+    page("GET", "/messages/<int:message_id>/bulletin", PRODUCERS),
+    page("POST", "/messages/<int:message_id>/bulletin", PRODUCERS),
+    page("POST", "/messages/<int:message_id>/social-video", PRODUCERS),
+    page("POST", "/versions/<int:version_id>/social-videos", PRODUCERS),
     page("GET", "/studio", PRODUCERS),
     page("POST", "/studio", PRODUCERS),
     page("GET", "/versions/<int:version_id>", frozenset({ADMIN, EDITOR, APPROVER})),

@@ -15,7 +15,7 @@ from ..auth import current_actor
 from ..extensions import db
 from ..jobs import enqueue_render
 from ..models import RenderJob, Rendition, Role
-from ..services.audio import rendering
+from ..services.audio import rendering, social
 from ..services.audio.assets import extension_for
 from ..services.broadcast import schedule_scope
 from ..services.errors import NotFound, ValidationFailed
@@ -29,6 +29,7 @@ blp = Blueprint("api_production", __name__, description="Messages, versions, aud
 
 PRODUCERS = (Role.EDITOR, Role.ADMIN)
 READERS = (Role.EDITOR, Role.APPROVER, Role.ADMIN, Role.VIEWER, Role.OPERATOR)
+SOCIAL_MEDIA = ("video/mp4", "text/vtt", "application/x-subrip")
 
 
 ENGINE_HELP = (
@@ -80,6 +81,19 @@ class BulletinRequest(ma.Schema):
         metadata={"description": "Version ids, in playing order"},
     )
     gap_seconds = ma.fields.Float(load_default=None, validate=ma.validate.Range(0, 10))
+
+
+class SocialVideoRequest(ma.Schema):
+    enabled = ma.fields.Boolean(
+        required=True, metadata={"description": "true: render social videos for this message"}
+    )
+
+
+class SocialVideoState(ma.Schema):
+    social_video = ma.fields.Boolean()
+    jobs = ma.fields.List(
+        ma.fields.Nested(JobSchema), metadata={"description": "Video jobs queued by this call"}
+    )
 
 
 class CreatedVersion(ma.Schema):
@@ -155,6 +169,36 @@ def create_bulletin(data: dict[str, Any], message_id: int) -> Any:
     return _accepted(version, job)
 
 
+@blp.route("/messages/<int:message_id>/social-video", methods=["PUT"])
+@roles(*PRODUCERS)
+@blp.arguments(SocialVideoRequest())
+@blp.response(200, SocialVideoState)
+def set_social_video(data: dict[str, Any], message_id: int) -> Any:
+    """Opt a message in to social videos (or out). Turning it on queues the videos of each
+    language's version in use; versions made afterwards get theirs after their audio."""
+    message = messages.get(message_id)
+    jobs = social.set_opt_in(current_actor(), message, data["enabled"])
+    db.session.commit()
+    for job in jobs:
+        enqueue_render(job.id)
+        db.session.refresh(job)
+    return {"social_video": message.social_video, "jobs": jobs}
+
+
+@blp.route("/versions/<int:version_id>/social-videos", methods=["POST"])
+@roles(*PRODUCERS)
+@blp.response(202, JobSchema)
+def make_social_videos(version_id: int) -> Any:
+    """Make (or make again, e.g. after a new logo) the social videos of a version: 1080x1080,
+    1080x1920 and 1920x1080 MP4 with burned-in captions, plus SRT and WebVTT files, listed
+    with its renditions. 409 `social_video_off` unless its message opted in."""
+    job = social.queue(current_actor(), versions.get(version_id))
+    db.session.commit()
+    enqueue_render(job.id)
+    db.session.refresh(job)
+    return job
+
+
 @blp.route("/versions/<int:version_id>")
 @roles(*READERS)
 @blp.response(200, VersionSchema)
@@ -210,8 +254,12 @@ def retry_job(job_id: int) -> Any:
 
 @blp.route("/renditions/<int:rendition_id>/file")
 @authenticated
-@blp.response(200, description="The audio (or waveform JSON); supports Range requests")
-@blp.doc(**downloaded(*AUDIO, "application/json", description="The rendition", ranges=True))
+@blp.response(200, description="The audio, waveform JSON, video or captions; supports Range")
+@blp.doc(
+    **downloaded(
+        *AUDIO, "application/json", *SOCIAL_MEDIA, description="The rendition", ranges=True
+    )
+)
 def download_rendition(rendition_id: int) -> Any:
     """Download a rendition. Interrupted downloads resume with `Range`. Operators and viewers
     limited to areas get only approved audio their playlists hold (404 for any other)."""

@@ -31,6 +31,9 @@ class RenditionSchema(ma.Schema):
 class JobSchema(ma.Schema):
     id = ma.fields.Integer()
     version_id = ma.fields.Integer()
+    kind = ma.fields.String(
+        metadata={"description": "audio (the configured profiles) or social (the videos)"}
+    )
     status = ma.fields.String(metadata={"description": "queued, running, done or failed"})
     attempts = ma.fields.Integer()
     error_code = ma.fields.String(allow_none=True)
@@ -94,7 +97,14 @@ class VersionSchema(ma.Schema):
         lambda v: AssetSchema().dump(v.source_asset) if v.source_asset else None
     )
     renditions = ma.fields.List(ma.fields.Nested(RenditionSchema))
-    job = ma.fields.Function(lambda v: JobSchema().dump(v.jobs[-1]) if v.jobs else None)
+    job = ma.fields.Function(
+        lambda v: JobSchema().dump(v.latest_job) if v.latest_job else None,
+        metadata={"description": "The latest job making its audio"},
+    )
+    social_job = ma.fields.Function(
+        lambda v: JobSchema().dump(v.social_job) if v.social_job else None,
+        metadata={"description": "The latest job making its social videos (opt-in)"},
+    )
 
 
 class MessageSchema(ma.Schema):
@@ -107,3 +117,7 @@ class MessageSchema(ma.Schema):
     valid_from = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     valid_until = ma.fields.AwareDateTime(allow_none=True, load_default=None)
     created_at = ma.fields.DateTime(dump_only=True)
+    social_video = ma.fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Its versions are also rendered as social videos (opt-in)"},
+    )

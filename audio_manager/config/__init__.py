@@ -215,6 +215,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Profiles every version is rendered into, comma separated.",
     ),
     Setting(
+        "SOCIAL_PROFILES",
+        "SOCIAL_PROFILES",
+        parse_list,
+        lambda: ["social_square", "social_vertical", "social_wide"],
+        "Video profiles rendered for messages that opt in to social videos, comma separated.",
+    ),
+    Setting(
+        "BRAND_IMAGE_MAX_BYTES",
+        "BRAND_IMAGE_MAX_BYTES",
+        int,
+        lambda: 5 * 1024 * 1024,
+        "Largest logo or background image an admin may upload for social videos, in bytes.",
+    ),
+    Setting(
         "PLAYLIST_CACHE_MB",
         "PLAYLIST_CACHE_MB",
         float,

@@ -53,15 +53,22 @@ def claim(job_id: int) -> bool:
 
 
 def run_render_job(job_id: int) -> None:
-    from ..services.audio import rendering
+    """A version's audio (kind "audio"), or its social videos (kind "social"). When the audio
+    is made and the message opted in to social videos, their job is queued next."""
+    from ..services.audio import rendering, social
 
     if not claim(job_id):
         log.info("render job %s is not queued; skipped", job_id)
         return
     job = db.session.get(RenderJob, job_id)
     assert job is not None
+    follow: RenderJob | None = None
     try:
-        rendering.render_version(job.version)
+        if job.kind == "social":
+            rendering.render_social(job.version)
+        else:
+            rendering.render_version(job.version)
+            follow = social.follow_up(job.version)
     except Exception as exc:
         db.session.rollback()
         job = db.session.get(RenderJob, job_id)
@@ -74,6 +81,10 @@ def run_render_job(job_id: int) -> None:
         job.status = JobStatus.DONE
     job.finished_at = utcnow()
     db.session.commit()
+    if follow is not None:
+        from . import enqueue_render
+
+        enqueue_render(follow.id)
 
 
 def claim_import(import_id: int) -> bool:

@@ -2,7 +2,7 @@
 
 from .accounts import ApiToken, ApprovalLanguage, LoginSession, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
-from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
+from .audio import Asset, BrandImage, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
 from .data_versions import DataVersion, PlaylistScope
 from .messages import (
@@ -39,6 +39,7 @@ __all__ = [
     "AreaLanguage",
     "Asset",
     "AuditEvent",
+    "BrandImage",
     "BulletinPart",
     "Carrier",
     "DataVersion",

@@ -67,6 +67,8 @@ class RenderJob(db.Model):
         ForeignKey("versions.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, index=True)
+    # "audio": the configured profiles; "social": the social videos (opt-in per message)
+    kind: Mapped[str] = mapped_column(String(16), default="audio", server_default="audio")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
@@ -95,3 +97,20 @@ class StockSound(db.Model):
     asset: Mapped[Asset] = relationship(lazy="joined")
 
     __table_args__ = (UniqueConstraint("kind", "name"),)
+
+
+class BrandImage(db.Model):
+    """The office's image on its social videos, uploaded by an admin (the newest is used):
+    a logo drawn at the top of the card, or a background that fills the frame."""
+
+    __tablename__ = "brand_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id"))
+    placement: Mapped[str] = mapped_column(String(16))  # logo | background
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    asset: Mapped[Asset] = relationship(lazy="joined")

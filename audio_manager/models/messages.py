@@ -47,6 +47,8 @@ class Message(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on every edit: a form built from an older revision is refused as stale.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Opt-in: its versions are also rendered as social videos (costly in CPU).
+    social_video: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     variants: Mapped[list[Variant]] = relationship(
@@ -166,7 +168,12 @@ class Version(db.Model):
 
     @property
     def latest_job(self) -> object | None:
-        return self.jobs[-1] if self.jobs else None
+        """The latest job making its audio (social video jobs are apart: see social_job)."""
+        return next((j for j in reversed(self.jobs) if j.kind == "audio"), None)
+
+    @property
+    def social_job(self) -> object | None:
+        return next((j for j in reversed(self.jobs) if j.kind == "social"), None)
 
     def rendition(self, profile: str) -> object | None:
         return next((r for r in self.renditions if r.profile == profile), None)

@@ -29,10 +29,12 @@ def bulletin(
     dest: str | Path | None = None,
     part_lufs: float = PART_LUFS,
     trim: bool = True,
+    layout: list[tuple[float, float]] | None = None,
 ) -> Path:
     """Join ``parts`` (audio files, in order) with ``gap_seconds`` of silence between them.
 
     Returns the path of a 16-bit mono 44.1 kHz WAV (``dest`` or a new temporary file).
+    ``layout``, when given, receives each part's (start, end) in the result, in seconds.
     """
     if not parts:
         raise ProductionError("A bulletin needs at least one version.", code="empty_bulletin")
@@ -48,6 +50,7 @@ def bulletin(
         dest = name
     dest = Path(dest)
     gap = np.zeros(round(gap_seconds * RATE), dtype=np.float32)
+    written = 0
     try:
         # Parts are written as they are made: memory holds one part, not the whole bulletin.
         with wave.open(os.fspath(dest), "wb") as out:
@@ -67,7 +70,11 @@ def bulletin(
                 level_to_target(samples, RATE, part_lufs, -1.0)
                 if index:
                     out.writeframesraw(to_int16(gap).tobytes())
+                    written += len(gap)
                 out.writeframesraw(to_int16(samples).tobytes())
+                if layout is not None:
+                    layout.append((written / RATE, (written + len(samples)) / RATE))
+                written += len(samples)
                 del samples
     except BaseException:
         dest.unlink(missing_ok=True)

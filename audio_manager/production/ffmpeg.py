@@ -63,6 +63,20 @@ def run(args: Sequence[str], *, input: bytes | None = None, timeout: float | Non
     return done.stdout
 
 
+def run_stderr(args: Sequence[str], *, timeout: float | None = 600) -> str:
+    """Run ffmpeg at ``-v info`` and return what it printed on stderr (filters' reports)."""
+    cmd = [ffmpeg_exe(), *QUIET, "-v", "info", *args]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise FFmpegError("ffmpeg took too long", details={"timeout": timeout}) from exc
+    text = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        tail = text.strip()[-800:]
+        raise FFmpegError(f"ffmpeg failed: {tail}", details={"stderr": tail})
+    return text
+
+
 def stderr_file() -> IO[bytes]:
     """A temporary file to receive ffmpeg's stderr (never a pipe: it could fill and block)."""
     return tempfile.TemporaryFile(prefix="ffmpeg-err-")

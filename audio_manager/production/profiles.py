@@ -41,7 +41,8 @@ CODECS: dict[str, Codec] = {
     )
 }
 
-KINDS = ("audio", "waveform")
+KINDS = ("audio", "waveform", "video")
+VIDEO_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Profile:
     """One rendition target. Times are seconds, levels dB/LUFS/dBTP."""
 
     name: str
-    kind: str = "audio"  # "audio" or "waveform" (JSON peaks)
+    kind: str = "audio"  # "audio", "waveform" (JSON peaks) or "video" (MP4, see .social)
     description: str = ""
     # encoding
     codec: str = "mp3"
@@ -76,6 +77,12 @@ class Profile:
     bed_outro_s: float = 1.5  # bed alone after the voice
     # waveform
     waveform_points: int = 1000
+    # video (kind "video": H.264 + the codec above, in MP4)
+    width: int = 1080
+    height: int = 1080
+    fps: int = 25
+    video_crf: int = 23  # x264 constant quality: lower is better and bigger
+    video_preset: str = "veryfast"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -108,10 +115,28 @@ class Profile:
                 out.append(f"{name} must be between 0 and 30")
         if self.max_duration_s is not None and not 1 <= self.max_duration_s <= 3600:
             out.append("max_duration_s must be between 1 and 3600")
+        if self.kind == "video":
+            out += self._video_problems()
         if not 10 <= self.waveform_points <= 100_000:
             out.append("waveform_points must be between 10 and 100000")
         if self.source == self.name:
             out.append("source cannot be the profile itself")
+        return out
+
+    def _video_problems(self) -> list[str]:
+        out = []
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if not 64 <= value <= 3840 or value % 2:
+                out.append(f"{name} must be an even number between 64 and 3840")
+        if not 1 <= self.fps <= 60:
+            out.append("fps must be between 1 and 60")
+        if not 0 <= self.video_crf <= 51:
+            out.append("video_crf must be between 0 and 51")
+        if self.video_preset not in VIDEO_PRESETS:
+            out.append(f"video_preset must be one of {', '.join(VIDEO_PRESETS)}")
+        if self.codec != "aac":
+            out.append("a video's codec must be aac")
         return out
 
     @property
@@ -120,15 +145,20 @@ class Profile:
 
     @property
     def mime(self) -> str:
+        if self.kind == "video":
+            return "video/mp4"
         return "application/json" if self.kind == "waveform" else self.codec_info.mime
 
     @property
     def extension(self) -> str:
+        if self.kind == "video":
+            return "mp4"
         return "json" if self.kind == "waveform" else self.codec_info.extension
 
     def program_key(self) -> tuple[Any, ...]:
         """Everything that shapes the signal (not the encoding): equal keys share a program."""
         skip = {"name", "kind", "description", "codec", "bitrate_kbps", "waveform_points", "extra"}
+        skip |= {"width", "height", "fps", "video_crf", "video_preset"}
         return tuple(getattr(self, f.name) for f in fields(self) if f.name not in skip)
 
     def encoder_args(self) -> list[str]:
@@ -214,8 +244,34 @@ WAVEFORM = Profile(
     bitrate_kbps=None,
 )
 
+SOCIAL_SQUARE = Profile(
+    name="social_square",
+    kind="video",
+    description="Social video 1080x1080 (Facebook, Zalo): H.264 + AAC MP4, -14 LUFS, captions",
+    codec="aac",
+    bitrate_kbps=128,
+    loudness_lufs=-14.0,
+    lead_in_s=0.5,
+    tail_s=0.8,
+    fade_in_s=0.02,
+    fade_out_s=0.05,
+)
+SOCIAL_VERTICAL = dataclasses.replace(
+    SOCIAL_SQUARE,
+    name="social_vertical",
+    height=1920,
+    description="Social video 1080x1920 (Reels, Shorts, Zalo Video): H.264 + AAC MP4, -14 LUFS",
+)
+SOCIAL_WIDE = dataclasses.replace(
+    SOCIAL_SQUARE,
+    name="social_wide",
+    width=1920,
+    description="Social video 1920x1080 (YouTube, Facebook): H.264 + AAC MP4, -14 LUFS",
+)
+SOCIAL_PROFILES = (SOCIAL_SQUARE, SOCIAL_VERTICAL, SOCIAL_WIDE)
+
 DEFAULT_PROFILES: dict[str, Profile] = {
-    p.name: p for p in (LOUDSPEAKER, RINGBACK, TELEPHONY, PREVIEW, WAVEFORM)
+    p.name: p for p in (LOUDSPEAKER, RINGBACK, TELEPHONY, PREVIEW, WAVEFORM, *SOCIAL_PROFILES)
 }
 
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,10 +33,12 @@ ProgramKey = tuple[object, ...]
 
 @dataclass(frozen=True)
 class RenderAssets:
-    """Stock sounds a render may need: any format ffmpeg reads."""
+    """Stock sounds a render may need (any format ffmpeg reads), and for videos what goes on
+    screen (a :class:`~audio_manager.production.social.video.SocialSpec`)."""
 
     chime: Path | None = None
     bed: Path | None = None
+    social: Any = None
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Program:
     rate: int
     warnings: list[str] = field(default_factory=list)
     lufs: float = -math.inf  # as levelled
+    source_offset_s: float = 0.0  # program time of the source's time 0 (captions follow it)
 
 
 def program_key(profile: Profile) -> ProgramKey:
@@ -130,7 +134,9 @@ class ProgramBuilder:
         samples = resample(base.samples, base.rate, profile.sample_rate)
         if samples is base.samples:
             samples = samples.copy()
-        return Program(samples, profile.sample_rate, list(base.warnings)), False
+        derived = Program(samples, profile.sample_rate, list(base.warnings))
+        derived.source_offset_s = base.source_offset_s
+        return derived, False
 
     def _build(self, profile: Profile) -> Program:
         voice_start, voice_end = self.voice(profile.trim_silence)
@@ -183,7 +189,8 @@ class ProgramBuilder:
             )
             body[len(prefix) :] = mixed
         fade(body, rate, profile.fade_in_s, profile.fade_out_s)
-        return Program(out, rate, warnings)
+        offset = (lead + voice_at - voice_start) / rate
+        return Program(out, rate, warnings, source_offset_s=offset)
 
     def _chime(self, profile: Profile) -> np.ndarray:
         chime = self._asset("chime", self.assets.chime).copy()

@@ -96,6 +96,7 @@ class _RenderJob:
         self, source: Path, lookup: Mapping[str, Profile], assets: RenderAssets, out_dir: Path
     ) -> None:
         self.builder = ProgramBuilder(source, lookup, assets)
+        self.assets = assets
         self.out_dir = out_dir
 
     def run(self, wanted: Sequence[Profile], written: list[Path]) -> list[RenderedFile]:
@@ -119,11 +120,16 @@ class _RenderJob:
                 if audio:
                     for item in self._encode(audio, program, written):
                         results[item.profile] = item
+                video = [p for p in members if p.kind == "video"]
+                if video:
+                    for item in self._videos(video, program, written):
+                        results[item.profile] = item
                 del program
                 self.builder.release(set().union(*needs[index + 1 :]))
         finally:
             self.builder.close()
-        return [results[p.name] for p in wanted]
+        extra = [r for name, r in results.items() if name not in {p.name for p in wanted}]
+        return [results[p.name] for p in wanted] + extra
 
     def _waveform(self, profile: Profile, program: Program, written: list[Path]) -> RenderedFile:
         path = self.out_dir / f"{profile.name}.json"
@@ -140,6 +146,29 @@ class _RenderJob:
             ),
             warnings=tuple(program.warnings),
         )
+
+    def _videos(
+        self, profiles: list[Profile], program: Program, written: list[Path]
+    ) -> list[RenderedFile]:
+        """The social videos, and their caption files (``captions_srt``, ``captions_vtt``)."""
+        from .social.video import SocialSpec, render_social
+
+        spec = self.assets.social or SocialSpec(title="")
+        files = render_social(
+            profiles, program.samples, program.rate, program.source_offset_s, spec,
+            self.out_dir, written,
+        )  # fmt: skip
+        out = []
+        for item in files:
+            measured = measure_file(item.path) if item.mime == "video/mp4" else None
+            if measured is None:
+                size, sha256 = file_digest(item.path)
+                measured = Measurement(size=size, sha256=sha256)
+            warnings = tuple(program.warnings)
+            out.append(
+                RenderedFile(item.profile, item.path, item.mime, item.extension, measured, warnings)
+            )
+        return out
 
     def _encode(
         self, profiles: list[Profile], program: Program, written: list[Path]

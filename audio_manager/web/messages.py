@@ -37,6 +37,7 @@ from ..services.messages import messages, versions, workflow
 from ..services.speech import catalogue
 from ..services.speech import preferences as speech_preferences
 from ..services.speech.spoken import spoken_text
+from . import bulletins as bulletins_page
 from .forms import as_choices, db_int, error_text
 from .production import PRIORITIES
 
@@ -325,11 +326,16 @@ def show(message_id: int) -> Any:
         for lang in languages.all_languages()
     }
     bulletin = message.variant(versions.BULLETIN)
+    bulletin_list = list(reversed(bulletin.versions)) if bulletin else []
     return render_template(
         "messages/show.html",
         message=message,
         history=history,
-        bulletins=list(reversed(bulletin.versions)) if bulletin else [],
+        bulletins=bulletin_list,
+        bulletin_moves={v.id: workflow.allowed_moves(user, v) for v in bulletin_list},
+        offered=bulletins_page.choices(message),
+        gap=current_app.config["BULLETIN_GAP_SECONDS"],
+        max_gap=bulletins_page.MAX_GAP_S,
         moves={v.id: workflow.allowed_moves(user, v) for vs in history.values() for v in vs},
         events=schedule_scope.message_audit(user, message.id),
         retire_form=RetireMessageForm(),

@@ -21,7 +21,7 @@ from ..jobs import enqueue_render
 from ..models import RenderJob, Role
 from ..production.engines import ALL_ENGINES
 from ..production.errors import ProductionError
-from ..services.audio import rendering, stock
+from ..services.audio import rendering, social, stock
 from ..services.errors import NotFound, ServiceError
 from ..services.messages import messages, versions
 from ..services.speech import labels as speech_labels
@@ -41,6 +41,13 @@ CONTRIBUTOR_KINDS = {
     "edited": _l("changed it"),
     "restored": _l("wrote the version it restores"),
     "part": _l("wrote one of its parts"),
+}
+SOCIAL_LABELS = {
+    "social_square": _l("Square video 1080×1080 (MP4)"),
+    "social_vertical": _l("Vertical video 1080×1920 (MP4)"),
+    "social_wide": _l("Wide video 1920×1080 (MP4)"),
+    "captions_srt": _l("Captions (SRT)"),
+    "captions_vtt": _l("Captions (WebVTT)"),
 }
 ENGINES = [
     ("", _l("Automatic (the language's default voice)")),
@@ -134,11 +141,13 @@ def studio() -> Any:
 @roles(*READERS)
 def version(version_id: int) -> Any:
     item = versions.get(version_id)
-    job = item.jobs[-1] if item.jobs else None
     return render_template(
         "production/version.html",
         version=item,
-        job=job,
+        job=item.latest_job,
+        social_names=social.outputs(),
+        social_renditions=social.renditions_of(item),
+        social_labels=SOCIAL_LABELS,
         retry_form=RetryForm(),
         language=languages.get(item.language),
         contributor_kinds=CONTRIBUTOR_KINDS,

@@ -44,6 +44,10 @@ def build_profiles(app: Flask) -> dict[str, Profile]:
     unknown = [name for name in app.config["RENDER_PROFILES"] if name not in available]
     if unknown:
         raise RuntimeError(f"AUDIO_MANAGER_RENDER_PROFILES names unknown profiles: {unknown}")
+    social = app.config["SOCIAL_PROFILES"]
+    wrong = [n for n in social if n not in available or available[n].kind != "video"]
+    if wrong:
+        raise RuntimeError(f"AUDIO_MANAGER_SOCIAL_PROFILES names no video profiles: {wrong}")
     return available
 
 
@@ -60,6 +64,10 @@ EXTENSIONS = {
     "audio/aiff": "aiff",
     "application/json": "json",
     "application/zip": "zip",
+    "video/mp4": "mp4",
+    "text/vtt": "vtt",
+    "application/x-subrip": "srt",
+    "image/png": "png",
 }
 
 

@@ -16,6 +16,7 @@ from ...production import errors as production_errors
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict
+from . import brand
 from .assets import fetch_to, profiles, store_file
 from .production_messages import MESSAGES, log
 
@@ -23,6 +24,11 @@ from .production_messages import MESSAGES, log
 def profile_names() -> list[str]:
     """The configured profiles (unknown names are refused when the app starts)."""
     return list(current_app.config["RENDER_PROFILES"])
+
+
+def social_profile_names() -> list[str]:
+    """The social video profiles (rendered only for messages that opt in)."""
+    return list(current_app.config["SOCIAL_PROFILES"])
 
 
 def _stock(kind: str, workdir: Path) -> Path | None:
@@ -40,7 +46,8 @@ def _stock(kind: str, workdir: Path) -> Path | None:
 # serving pages and playlists stay small.
 
 
-def _source_wav(version: Version, workdir: Path) -> Path:
+def _source_wav(version: Version, workdir: Path, layout: list[tuple[float, float]]) -> Path:
+    """The version's audio as a WAV; ``layout`` receives where each bulletin part lies."""
     from ...production.bulletin import bulletin
     from ...production.decode import decode_to_wav
 
@@ -50,23 +57,42 @@ def _source_wav(version: Version, workdir: Path) -> Path:
         for part in version.parts:
             raw = fetch_to(part.part_version.source_asset, workdir / f"part-{part.position}.src")
             parts.append(decode_to_wav(raw, workdir / f"part-{part.position}.wav").path)
-        return bulletin(parts, version.gap_seconds or 0.0, dest=workdir / "bulletin.wav")
+        return bulletin(
+            parts, version.gap_seconds or 0.0, dest=workdir / "bulletin.wav", layout=layout
+        )
     raw = fetch_to(version.source_asset, workdir / "source.src")
-    return decode_to_wav(raw, workdir / "source.wav", max_duration_s=limit).path
+    decoded = decode_to_wav(raw, workdir / "source.wav", max_duration_s=limit)
+    layout.append((0.0, decoded.duration_s))
+    return decoded.path
 
 
 def render_version(version: Version) -> list[Rendition]:
     """Render every configured profile for ``version`` and store them. Safe to run again: a
     profile already rendered is replaced by the new result (identical bytes stay one asset)."""
+    return _render(version, profile_names())
+
+
+def render_social(version: Version) -> list[Rendition]:
+    """Render the social videos of ``version`` and their caption files, and store them."""
+    return _render(version, social_profile_names())
+
+
+def _render(version: Version, names: list[str]) -> list[Rendition]:
     from ...production.render import RenderAssets, discard, render
 
     workdir = Path(tempfile.mkdtemp(prefix="am-job-"))
     try:
-        source = _source_wav(version, workdir)
-        assets = RenderAssets(chime=_stock("chime", workdir), bed=_stock("bed", workdir))
+        layout: list[tuple[float, float]] = []
+        source = _source_wav(version, workdir, layout)
+        social = None
+        if any(profiles()[name].kind == "video" for name in names):
+            social = brand.social_spec(version, layout, workdir)
+        assets = RenderAssets(
+            chime=_stock("chime", workdir), bed=_stock("bed", workdir), social=social
+        )
         out = workdir / "out"
         out.mkdir()
-        files = render(source, profile_names(), assets, workdir=out, available=profiles())
+        files = render(source, names, assets, workdir=out, available=profiles())
         try:
             made = []
             for rendered in files:
@@ -96,8 +122,8 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
     return "internal_error", f"Internal error ({type(exc).__name__}). The details have been logged."
 
 
-def new_job(version: Version) -> RenderJob:
-    job = RenderJob(version=version, status=JobStatus.QUEUED)
+def new_job(version: Version, kind: str = "audio") -> RenderJob:
+    job = RenderJob(version=version, status=JobStatus.QUEUED, kind=kind)
     db.session.add(job)
     return job
 
