@@ -260,6 +260,34 @@ def test_bulletin_joins_languages_with_gaps(producer) -> None:
     assert abs(loud["duration"] - expected) < 1.5
 
 
+def test_a_bulletin_takes_only_its_own_messages_versions(producer, app) -> None:
+    from audio_manager.extensions import db
+    from audio_manager.models import Version
+
+    kinh = post_speech(producer, language="kinh", engine="espeak", text="Xin chào bà con.").json
+    other = (
+        producer["client"]
+        .post("/api/v1/messages", json={"title": "Tin khác"}, headers=producer["headers"])
+        .json
+    )
+    hoa = producer["client"].post(
+        f"/api/v1/messages/{other['id']}/versions",
+        json={"language": "hoa", "engine": "espeak", "text": "乡亲们好。"},
+        headers=producer["headers"],
+    )
+    assert hoa.status_code == 202, hoa.json
+    with app.app_context():
+        before = db.session.query(Version).count()
+    response = producer["client"].post(
+        f"/api/v1/messages/{producer['message']}/bulletins",
+        json={"parts": [kinh["version"]["id"], hoa.json["version"]["id"]]},
+        headers=producer["headers"],
+    )
+    assert response.status_code == 404 and response.json["error"]["code"] == "bad_part"
+    with app.app_context():
+        assert db.session.query(Version).count() == before
+
+
 def test_downloads_resume_with_range(producer) -> None:
     body = post_speech(producer, language="kinh", engine="espeak", text="Xin chào.").json
     url = {r["profile"]: r for r in body["version"]["renditions"]}["loudspeaker"]["download_url"]

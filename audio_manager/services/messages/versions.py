@@ -227,7 +227,11 @@ def create_bulletin(
     parts = []
     for part_id in part_version_ids:
         part = db.session.get(Version, part_id)
-        if part is None or part.source_kind == SourceKind.BULLETIN:
+        if (
+            part is None
+            or part.source_kind == SourceKind.BULLETIN
+            or part.variant.message_id != message.id  # another message's text: not this one's
+        ):
             raise NotFound(
                 _l("Version %(id)s cannot be part of a bulletin.", id=part_id), code="bad_part"
             )
