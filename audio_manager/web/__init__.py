@@ -12,6 +12,8 @@ def register_blueprints(app: Flask) -> None:
         approvals,
         areas,
         auth,
+        cap,
+        cap_admin,
         health,
         home,
         installs,
@@ -44,5 +46,7 @@ def register_blueprints(app: Flask) -> None:
         ringback,
         installs,
         media,
+        cap,
+        cap_admin,
     ):
         app.register_blueprint(module.bp)
