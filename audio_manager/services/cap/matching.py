@@ -1,6 +1,8 @@
 """Which of our areas an upstream alert names: by official code (a ``<geocode>`` whose
-valueName is one we accept) or by name (each part of an ``<areaDesc>``, with or without its
-level word: "Xã An Bình", "An Bình"). A name that several of our areas share is not guessed."""
+valueName is one we accept), else by name: each ``;``-separated part of an ``<areaDesc>``,
+with or without its level word ("Xã An Bình", "An Bình"), where "Xã An, Tỉnh Thử" means Xã An
+inside Tỉnh Thử (the form our own alerts use). A name that several of our areas share, and that
+its parents do not tell apart, is not guessed."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ LEVEL_WORDS = (
     "Ấp", "Khóm", "Thôn", "Bản", "Tổ dân phố",
 )  # fmt: skip
 MAX_NAMES = 200  # parts of areaDesc looked at, at most
-_SPLIT = re.compile(r"[;,\n]+")
+_SPLIT = re.compile(r"[;\n]+")
 
 
 @dataclass
@@ -57,6 +59,24 @@ def _outermost(areas: Iterable[Area]) -> list[Area]:
     return kept
 
 
+def _by_name(text: str) -> Area | bool:
+    """The one area "Name[, Parent[, Grandparent…]]" stands for; True when several could."""
+    first, *parents = [_nfc(p) for p in text.split(",") if p.strip()] or [""]
+    hits = list(
+        db.session.scalars(db.select(Area).where(Area.name.in_(_variants(first))).limit(50))
+    )
+    if len(hits) > 1 and parents:
+        wanted = [_variants(p) for p in parents]
+        ids = {i for a in hits for i in a.ancestor_ids()}
+        names = {a.id: a.name for a in db.session.scalars(db.select(Area).where(Area.id.in_(ids)))}
+        hits = [
+            a for a in hits if all(any(names.get(i) in w for i in a.ancestor_ids()) for w in wanted)
+        ]
+    if len(hits) == 1:
+        return hits[0]
+    return len(hits) > 1
+
+
 def match(infos: Iterable[document.Info], geocode_names: Iterable[str]) -> Match:
     accepted = {n.strip().upper() for n in geocode_names}
     codes: set[str] = set()
@@ -75,14 +95,12 @@ def match(infos: Iterable[document.Info], geocode_names: Iterable[str]) -> Match
         by_code = list(db.session.scalars(db.select(Area).where(Area.code.in_(sorted(codes)))))
         found += by_code
         result.by_code = sorted(a.code or "" for a in by_code)
-    for name in list(dict.fromkeys(names))[:MAX_NAMES]:
-        hits = list(
-            db.session.scalars(db.select(Area).where(Area.name.in_(_variants(name))).limit(2))
-        )
-        if len(hits) == 1:
-            found.append(hits[0])
+    for name in [] if found else list(dict.fromkeys(names))[:MAX_NAMES]:
+        hit = _by_name(name)
+        if isinstance(hit, Area):
+            found.append(hit)
             result.by_name.append(name)
-        elif len(hits) > 1:
+        elif hit:
             result.ambiguous.append(name)
     result.areas = _outermost(found)
     return result
