@@ -121,7 +121,8 @@ def test_polling_asks_with_the_etag_and_takes_only_what_changed(areas, upstream)
 def test_an_atom_feed_is_followed_to_its_alerts_once(areas, upstream) -> None:
     state, base = upstream
     state.documents["/a/1.xml"] = (samples.alert("F-1"), '"a1"')
-    state.documents["/a/2.xml"] = (samples.alert("F-2", geocode="99999", area_desc="Nơi Khác"), '"a2"')
+    elsewhere = samples.alert("F-2", geocode="99999", area_desc="Nơi Khác")
+    state.documents["/a/2.xml"] = (elsewhere, '"a2"')
     links = [f"{base}/a/1.xml", f"{base}/a/2.xml", f"{base}/a/missing.xml"]
     state.documents["/feed.atom"] = (samples.atom_feed(links), '"f1"')
     source, _ = sources.create(SYSTEM, "Feed", "url", f"{base}/feed.atom")
