@@ -53,7 +53,9 @@ def reference(identifier: str = "KTTV-2026-0917", sent: str = SENT) -> str:
     return f"{SENDER},{identifier},{sent}"
 
 
-INCOMPLETE = b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier></alert>'
+INCOMPLETE = (
+    b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>x</identifier></alert>'
+)
 MALFORMED = b'<?xml version="1.0"?><alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>'
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
