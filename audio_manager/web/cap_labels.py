@@ -21,8 +21,8 @@ SEVERITY = {
 }
 CERTAINTY = {
     "Observed": _l("Observed: it is happening"),
-    "Likely": _l("Likely (more than 50%)"),
-    "Possible": _l("Possible (50% or less)"),
+    "Likely": _l("Likely: more likely than not"),
+    "Possible": _l("Possible: as likely as not, or less"),
     "Unlikely": _l("Not expected to happen"),
     "Unknown": _l("Unknown certainty"),
 }
