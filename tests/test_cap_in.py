@@ -197,3 +197,36 @@ def test_admin_uploads_an_alert_file_and_reads_the_log(source, login_as):
     log = admin.get("/admin/cap/log").get_data(as_text=True)
     assert "KTTV-2026-0917" in log and "Xã An" in log
     assert "thông điệp nháp mới" in log
+
+
+def test_an_upstream_alert_becomes_our_own_alert_only_after_four_eyes(source, client, token_for):
+    """Done when: an upstream alert becomes a draft; approved by someone else, it is published
+    in our feed, in the areas the upstream alert named."""
+    from audio_manager.services.cap import publishing
+    from audio_manager.services.errors import PermissionDenied
+    from audio_manager.services.messages import workflow
+
+    from .cap_helpers import valid_root
+    from .workflow_helpers import actor, pending_version
+
+    [row] = take(source, samples.alert())
+    message = db.session.get(Message, row.message_id)
+    editor = make_user("editor2", Role.EDITOR, Role.APPROVER)
+    approver = make_user("approver", Role.APPROVER)
+    version = pending_version(editor, message, "kinh", row.texts["kinh"])
+    assert publishing.sync("http://x/") == []  # pending: nothing published, nothing played
+    with pytest.raises(PermissionDenied):
+        workflow.transition(actor(editor), version, "approve")  # not their own
+    db.session.rollback()
+    workflow.transition(actor(approver), version, "approve")
+    db.session.commit()
+    response = client.get("/api/v1/cap/alerts", headers=bearer(token_for("approver")))
+    [published] = response.json["items"]
+    assert published["msg_type"] == "Alert" and published["message_id"] == message.id
+    xml = client.get(
+        f"/cap/alerts/{published['identifier']}.xml", headers=bearer(token_for("approver"))
+    ).data
+    root = valid_root(xml)
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    assert root.findtext("cap:info/cap:area/cap:geocode/cap:value", namespaces=ns) == "94101"
+    assert root.findtext("cap:info/cap:description", namespaces=ns) == row.texts["kinh"]
