@@ -110,6 +110,8 @@ def test_alerts_that_make_no_message(source):
     assert results == ["no_area", "ignored", "ignored", "ignored"]
     take(source, samples.alert())
     assert take(source, samples.alert())[0].result == "duplicate"
+    relay, _token = sources.create(SYSTEM, "Relay", "push")  # the same alert relayed
+    assert take(relay, samples.alert())[0].result == "duplicate"
     assert count(Message) == ours + 1
 
 

@@ -127,6 +127,8 @@ def test_the_feed_needs_a_token_unless_an_admin_makes_it_public(world, client, l
     response = client.get("/cap/feed.atom")
     assert response.status_code == 200
     assert response.headers["Cache-Control"].startswith("public")
+    again = client.get("/cap/feed.atom", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
     [entry] = etree.fromstring(response.data).findall("a:entry", ATOM)
     xml = alert_at(client, entry.find("a:link", ATOM).get("href"))
     alert = valid_root(xml)

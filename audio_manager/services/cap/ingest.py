@@ -139,9 +139,8 @@ def handle(
 ) -> CapInbound:
     """Record one alert and act on it; the caller commits."""
     fields = _identity(alert, size, url)
-    seen = db.session.scalar(
+    seen = db.session.scalar(  # from any source: an alert relayed twice makes one draft
         db.select(CapInbound.id).where(
-            CapInbound.source_id == source.id,
             CapInbound.sender == alert.sender,
             CapInbound.identifier == alert.identifier,
             CapInbound.result.in_(LIVE_RESULTS),
