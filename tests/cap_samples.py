@@ -72,6 +72,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 ]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&lol9;</identifier></alert>"""
 
+# The same bomb in UTF-16, where a byte-level look for "<!DOCTYPE" finds nothing.
+BILLION_LAUGHS_UTF16 = (
+    BILLION_LAUGHS.decode()
+    .replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    .encode("utf-16")
+)
+
 EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 <!DOCTYPE alert [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&secret;</identifier></alert>"""

@@ -126,6 +126,7 @@ def test_an_area_named_only_by_name_is_found(source):
     [
         (samples.MALFORMED, "malformed"),
         (samples.BILLION_LAUGHS, "doctype"),
+        (samples.BILLION_LAUGHS_UTF16, "doctype"),
         (samples.EXTERNAL_ENTITY, "doctype"),
         (b"<html><body>not cap</body></html>", "not_cap"),
         (samples.INCOMPLETE, "incomplete"),
@@ -232,3 +233,10 @@ def test_an_upstream_alert_becomes_our_own_alert_only_after_four_eyes(source, cl
     ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
     assert root.findtext("cap:info/cap:area/cap:geocode/cap:value", namespaces=ns) == "94101"
     assert root.findtext("cap:info/cap:description", namespaces=ns) == row.texts["kinh"]
+
+
+def test_a_feed_with_an_embedded_alert_and_links(source):
+    feed = samples.atom_feed(["http://upstream.test/a/9.xml"], embedded=samples.alert("E-1"))
+    rows = take(source, feed)
+    assert [(r.result, r.identifier) for r in rows] == [("new", "E-1"), ("ignored", None)]
+    assert rows[1].url == "http://upstream.test/a/9.xml"  # links are fetched only by polling

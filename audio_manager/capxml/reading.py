@@ -36,11 +36,21 @@ def _parser() -> etree.XMLParser:
     )
 
 
+def _heads(head: bytes) -> list[bytes]:
+    """The document's start as bytes, and re-encoded as UTF-8 when it is UTF-16 or UTF-32
+    (where "<!DOCTYPE" is not those bytes)."""
+    out = [head]
+    if b"\x00" in head[:4]:
+        for codec in ("utf-32", "utf-16", "utf-16-le", "utf-16-be"):
+            out.append(head.decode(codec, "ignore").encode("utf-8", "ignore"))
+    return out
+
+
 def parse_xml(data: bytes, max_bytes: int) -> etree._Element:
     """The document's root, refused when too large, not XML, or carrying a DTD."""
     if len(data) > max_bytes:
         raise CapError("too_large", f"larger than {max_bytes} bytes")
-    if _DOCTYPE.search(data[:65536]):
+    if any(_DOCTYPE.search(head) for head in _heads(data[:65536])):
         raise CapError("doctype", "a DOCTYPE or ENTITY declaration is not accepted")
     try:
         root = etree.fromstring(data, _parser())
