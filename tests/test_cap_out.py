@@ -216,3 +216,16 @@ def test_only_emergencies_unless_priority_is_turned_on(app_ctx, app, tmp_path) -
     # turned off again: the priority message's alert is cancelled
     [cancel] = publishing.sync("http://x/")
     assert cancel.msg_type == "Cancel"
+
+
+def test_one_unreadable_message_does_not_keep_the_others_out(world, app) -> None:
+    from audio_manager.services.audio.assets import storage
+
+    other = new_message(world["editor"], "Lũ\x0b quét", priority="emergency")  # a stray control
+    approved_version(world["editor"], world["approver"], other, "kinh", "Lũ quét.")
+    asset = world["khmer"].rendition("loudspeaker").asset
+    assert storage().delete(asset.storage_key)  # the first message's audio is gone from storage
+    made = publishing.sync("http://x/")
+    db.session.commit()
+    assert [a.message_id for a in made] == [other.id]
+    assert valid_root(made[0].xml).findtext("cap:info/cap:headline", namespaces=NS) == "Lũ quét"

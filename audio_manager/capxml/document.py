@@ -21,6 +21,8 @@ CATEGORIES = (
 )  # fmt: skip
 # Identifiers and senders: no spaces, commas or the two characters XML reserves (CAP 1.2 §3.2.1).
 _TOKEN = re.compile(r"^[^\s,<&]+$")
+# Characters XML 1.0 cannot carry at all (a script may hold a stray control character).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def is_token(value: str) -> bool:
@@ -102,7 +104,7 @@ class Alert:
 def _add(parent: etree._Element, name: str, text: str | int | None) -> None:
     if text is None or text == "":
         return
-    etree.SubElement(parent, f"{{{CAP_NS}}}{name}").text = str(text)
+    etree.SubElement(parent, f"{{{CAP_NS}}}{name}").text = _NOT_XML.sub("", str(text))
 
 
 def _info(parent: etree._Element, info: Info) -> None:

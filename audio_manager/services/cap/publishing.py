@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +25,7 @@ from ...extensions import db
 from ...models import CapAlert, Message, Variant, Version, VersionStatus
 from ...models.base import utcnow
 from ...scheduling.recurrence import LOCAL_TZ
+from ...storage.base import StorageError
 from ..errors import NotFound
 from . import alert_content
 from .settings import CapConfig, current
@@ -175,6 +177,12 @@ def sync(base_url: str, now: datetime | None = None) -> list[CapAlert]:
                 made.append(_publish(message, config, base_url, now, kind, key))
         except IntegrityError:
             continue  # another process published this change first
+        except (InvalidAlert, StorageError) as error:
+            # One message's audio unreadable (or a bug) never keeps the others from the feed;
+            # it is tried again at the next read.
+            current_app.logger.error(
+                "CAP alert for message %s not published: %s", message.id, error
+            )
     return made
 
 
