@@ -23,6 +23,9 @@ def init_templating(app: Flask) -> None:
         current_locale=lambda: str(get_locale() or "vi"),
         job_error=lambda job: text_for_code(job.error_code),
     )
+    from .web import cap_labels
+
+    app.jinja_env.globals["cap_labels"] = cap_labels
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
     )

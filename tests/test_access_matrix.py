@@ -143,6 +143,12 @@ ROWS = [
         query="language=kinh",
     ),
     api("GET", "/speech/usage", ONLY_ADMIN),
+    # --- API: CAP alerts and sources ---
+    api("GET", "/cap/alerts", EVERYONE),
+    api("GET", "/cap/sources", ONLY_ADMIN),
+    api("POST", "/cap/sources", ONLY_ADMIN, 422, body={}),
+    api("POST", "/cap/sources/<int:source_id>/alerts", ONLY_ADMIN, 422),  # no file
+    api("GET", "/cap/inbound", ONLY_ADMIN),
     # --- API description ---
     Row("GET", "/api/v1/openapi.json", PUBLIC),
     Row("GET", "/api/v1/docs", PUBLIC),
@@ -154,6 +160,10 @@ ROWS = [
     page("GET", "/healthz", PUBLIC),
     page("GET", "/livez", PUBLIC),
     page("GET", "/media/<int:expires>/<signature>/<name>", PUBLIC, 403),  # a forged link
+    # the CAP feed and alerts: public only when an admin says so; else a login or a token
+    page("GET", "/cap/feed.atom", PUBLIC, scoped={ANONYMOUS: 401}),
+    page("GET", "/cap/alerts/<identifier>.xml", PUBLIC, 404, scoped={ANONYMOUS: 401}),
+    page("POST", "/cap/inbox/<int:source_id>", PUBLIC, 403),  # the source's own token only
     page("GET", "/", EVERYONE),
     page("GET", "/account/password", EVERYONE),
     page("POST", "/account/password", EVERYONE),
@@ -182,6 +192,13 @@ ROWS = [
     page("GET", "/social-image", ONLY_ADMIN),
     page("POST", "/social-image", ONLY_ADMIN),
     page("GET", "/social-image/file", ONLY_ADMIN, 404),  # none uploaded
+    page("GET", "/admin/cap/", ONLY_ADMIN),
+    page("POST", "/admin/cap/settings", ONLY_ADMIN),
+    page("POST", "/admin/cap/sources", ONLY_ADMIN),
+    page("POST", "/admin/cap/sources/<int:source_id>/active", ONLY_ADMIN),
+    page("POST", "/admin/cap/sources/<int:source_id>/poll", ONLY_ADMIN),
+    page("POST", "/admin/cap/sources/<int:source_id>/upload", ONLY_ADMIN),
+    page("GET", "/admin/cap/log", ONLY_ADMIN),
     # --- pages: areas ---
     page("GET", "/areas/", EVERYONE),
     page("GET", "/areas/<int:area_id>", EVERYONE, scoped=NOT_FOR_SCOPED),
@@ -265,7 +282,7 @@ def expected(row: Row, persona: str) -> int:
     if row.allowed == PUBLIC:
         if row.rule == "/login" and row.method == "GET" and persona != ANONYMOUS:
             return 302  # signed in already: on to the start page
-        return row.ok
+        return row.scoped.get(persona, row.ok)
     if persona == ANONYMOUS:
         return 401 if is_api else 302
     if persona not in row.allowed:
@@ -355,6 +372,9 @@ hamlet,B1,Ấp Bình Một,94201,kinh
     record.status = ImportStatus.CANCELLED
     db.session.commit()
     token, _plain = accounts.create_token(Actor.system("test"), users[VIEWER], "spare")
+    from audio_manager.services.cap import sources as cap_sources
+
+    cap_source, _cap_token = cap_sources.create(Actor.system("test"), "KTTV", "push")
     db.session.commit()
     from audio_manager.models import Install
 
@@ -381,6 +401,8 @@ hamlet,B1,Ấp Bình Một,94201,kinh
         "expires": 1,
         "signature": "A" * 43,
         "name": "0" * 64 + ".mp3",
+        "source_id": cap_source.id,
+        "identifier": "no-such-alert",
     }
     tokens = {name: token_for(name) for name in PERSONAS}
     browsers = {name: login_as(name) for name in PERSONAS}

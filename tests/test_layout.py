@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-    pure       scheduling, production, storage, config, languages (no Flask, no database)
+    pure       scheduling, production, storage, config, languages, capxml (no Flask, no database)
     base       extensions, lru, models, database, bulk
     services   the domain rules, in their own order (see services/__init__.py)
     jobs       queue backends and task entry points
@@ -30,6 +30,7 @@ LAYERS = {
     "languages": 0,
     "station": 0,
     "signed_links": 0,
+    "capxml": 0,
     "extensions": 1,
     "lru": 1,
     "models": 1,
@@ -50,7 +51,7 @@ SERVICE_KERNEL = {
     "uploads",
 }
 SERVICE_ORDER = [
-    "accounts", "areas", "audio", "speech", "messages", "broadcast", "reports", "ringback",
+    "accounts", "areas", "audio", "speech", "messages", "broadcast", "reports", "ringback", "cap",
 ]  # fmt: skip
 
 # Deliberate upward imports, each with its reason.

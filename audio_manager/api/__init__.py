@@ -34,6 +34,7 @@ api = ApiV1()
 def init_api(app: Flask) -> None:
     from . import (
         areas,
+        cap,
         docs,
         installs,
         me,
@@ -66,6 +67,7 @@ def init_api(app: Flask) -> None:
     api.spec.options["security"] = [{"bearer": []}]
     for module in (
         me, areas, messages, production, speech, schedules, stations, reports, ringback, installs,
+        cap,
     ):  # fmt: skip
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(docs.bp)

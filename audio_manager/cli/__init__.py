@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from .areas import areas_cli
     from .audio import audio_cli, jobs_cli
     from .broadcast import playlists_cli
+    from .cap import cap_cli
     from .demo import demo_cli
     from .messages import versions_cli
     from .ringback import ringback_cli
@@ -26,5 +27,6 @@ def register(app: Flask) -> None:
         ringback_cli,
         speech_cli,
         versions_cli,
+        cap_cli,
     ):
         app.cli.add_command(group)

@@ -23,6 +23,7 @@ from .base import (
     parse_bool,
     parse_list,
 )
+from .cap import cap_settings
 from .speech import SPEECH_PROVIDERS, speech_settings
 
 __all__ = ["PREFIX", "PROJECT_ROOT", "SETTINGS", "SPEECH_PROVIDERS", "Setting", "instance_path"]
@@ -260,6 +261,7 @@ SETTINGS: tuple[Setting, ...] = (
         "random key kept in instance/phone_hmac_key. Keep it: a new key counts old phones anew.",
     ),
     *speech_settings(),
+    *cap_settings(),
     Setting(
         "AZURE_SPEECH_REGION",
         "AZURE_SPEECH_REGION",

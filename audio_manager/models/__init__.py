@@ -4,6 +4,7 @@ from .accounts import ApiToken, ApprovalLanguage, LoginSession, Role, User, User
 from .areas import Area, AreaLanguage
 from .audio import Asset, BrandImage, JobStatus, RenderJob, Rendition, StockSound
 from .audit import AuditEvent
+from .cap import CapAlert, CapInbound, CapSettings, CapSource, CapSourceKind
 from .data_versions import DataVersion, PlaylistScope
 from .messages import (
     BulletinPart,
@@ -41,6 +42,11 @@ __all__ = [
     "AuditEvent",
     "BrandImage",
     "BulletinPart",
+    "CapAlert",
+    "CapInbound",
+    "CapSettings",
+    "CapSource",
+    "CapSourceKind",
     "Carrier",
     "DataVersion",
     "HamletPlayCount",

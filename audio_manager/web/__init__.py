@@ -13,6 +13,8 @@ def register_blueprints(app: Flask) -> None:
         areas,
         auth,
         bulletins,
+        cap,
+        cap_admin,
         health,
         home,
         installs,
@@ -48,5 +50,7 @@ def register_blueprints(app: Flask) -> None:
         ringback,
         installs,
         media,
+        cap,
+        cap_admin,
     ):
         app.register_blueprint(module.bp)

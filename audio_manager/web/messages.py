@@ -32,6 +32,8 @@ from ..jobs import enqueue_render
 from ..models import Role
 from ..production.errors import ProductionError
 from ..services.broadcast import schedule_scope
+from ..services.cap import publishing as cap_publishing
+from ..services.cap import sources as cap_sources
 from ..services.errors import ServiceError, ValidationFailed
 from ..services.messages import messages, versions, workflow
 from ..services.speech import catalogue
@@ -107,10 +109,12 @@ class Panel:
 def panels(message: Any, scripts: dict[str, str] | None = None) -> list[Panel]:
     """Each language's column; ``scripts`` are typed ones to preview instead of the saved."""
     out = []
+    upstream = cap_sources.suggested_scripts(message.id)  # a draft made from a CAP alert
     for lang in languages.all_languages():
         variant = message.variant(lang.code)
         latest = variant.versions[-1] if variant and variant.versions else None
         script = latest.script_text if latest and latest.script_text else ""
+        script = script or upstream.get(lang.code, "")
         script = (scripts or {}).get(lang.code, script)
         default_speed = f"{speech_preferences.get(lang.code).default_speed:.2f}".rstrip("0")
         speed = default_speed if default_speed in SPEEDS else "1.0"
@@ -341,4 +345,7 @@ def show(message_id: int) -> Any:
         retire_form=RetireMessageForm(),
         now=datetime.now(UTC),
         self_approval=current_app.config["ALLOW_SELF_APPROVAL"],
+        cap_inbound=cap_sources.for_message(message.id),
+        cap_alerts=cap_publishing.for_message(message.id),
+        cap_area_names=cap_sources.area_names,
     )

@@ -1,7 +1,7 @@
 """social video: opt-in per message, social render jobs, the office's image
 
 Revision ID: 0018_social_video
-Revises: 0013_stations
+Revises: 0017_cap
 Create Date: 2026-12-02 06:50:00.000000
 
 A message may opt in to social videos (messages.social_video). A render job now says what it
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_social_video'
-down_revision = '0013_stations'
+down_revision = '0017_cap'
 branch_labels = None
 depends_on = None
 
