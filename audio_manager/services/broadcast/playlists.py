@@ -79,6 +79,7 @@ class AreaPlaylists:
     days: int
     scopes: dict[str, int] = field(default_factory=dict)  # the versions it was built from
     revised_at: datetime | None = None  # the latest change of what it plays (aware)
+    schedules: list[sched.ScheduleInput] = field(default_factory=list)  # what it was made of
 
     @cached_property
     def json_body(self) -> bytes:
@@ -321,4 +322,4 @@ def _build(area: AreaRef, first_day: date, days: int) -> AreaPlaylists:
     revised = max(changes, default=None) or datetime.combine(
         first_day, time(0), tzinfo=sched.LOCAL_TZ
     )
-    return AreaPlaylists(area, hamlets, playlists, first_day, days, scopes, revised)
+    return AreaPlaylists(area, hamlets, playlists, first_day, days, scopes, revised, inputs)
