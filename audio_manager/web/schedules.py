@@ -206,6 +206,7 @@ def index() -> Any:
         items=items,
         show_cancelled=show_cancelled,
         describe=lambda s: sched.describe(schedules.recurrence_of(s)),
+        words=lambda s: schedule_words.recurrence(schedules.recurrence_of(s)),
         targets_of=_targets_of,
     )
 
@@ -226,6 +227,7 @@ def show(schedule_id: int) -> Any:
         "schedules/show.html",
         schedule=schedule,
         info=sched.describe(schedules.recurrence_of(schedule)),
+        rule=schedule_words.recurrence(schedules.recurrence_of(schedule)),
         targets_of=_targets_of,
     )
 
