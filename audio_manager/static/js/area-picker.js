@@ -54,7 +54,9 @@
       if (query) {
         var keep = {};
         nodes.forEach(function (n) {
-          if (n.getAttribute("data-key").indexOf(query) !== -1) {
+          var match = n.getAttribute("data-key").indexOf(query) !== -1;
+          n.classList.toggle("ap-match", match);
+          if (match) {
             keep[path(n)] = true;
             above(n).forEach(function (a) { keep[path(a)] = true; });
           }
@@ -65,6 +67,7 @@
         });
       } else {
         nodes.forEach(function (n) {
+          n.classList.remove("ap-match");
           var hide = above(n).some(function (a) { return collapsed[path(a)]; });
           n.hidden = hide;
           if (!hide) shown++;
@@ -104,12 +107,24 @@
       summary();
     });
 
+    // Arrow keys move between the boxes shown (checkboxes; radio buttons move by themselves).
+    picker.addEventListener("keydown", function (event) {
+      var input = event.target;
+      if (input.type !== "checkbox" || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) return;
+      var shown = nodes.filter(function (n) { return !n.hidden && box(n); }).map(box);
+      var at = shown.indexOf(input) + (event.key === "ArrowDown" ? 1 : -1);
+      event.preventDefault();
+      if (at >= 0 && at < shown.length) shown[at].focus();
+      else if (at < 0 && search) search.focus();
+    });
+
     if (search) {
       search.addEventListener("input", render);
       search.addEventListener("keydown", function (event) {
         if (event.key === "Enter") event.preventDefault();
         if (event.key === "ArrowDown" || event.key === "Enter") {
-          var first = nodes.filter(function (n) { return !n.hidden && box(n); })[0];
+          var shown = nodes.filter(function (n) { return !n.hidden && box(n); });
+          var first = shown.filter(function (n) { return n.classList.contains("ap-match"); })[0] || shown[0];
           if (first) { event.preventDefault(); box(first).focus(); }
         }
       });
