@@ -76,7 +76,9 @@ class CancelSchema(ma.Schema):
 
 
 class PlaylistQuery(ma.Schema):
-    area = ma.fields.String(required=True, metadata={"description": "Area code"})
+    area = ma.fields.String(
+        required=True, metadata={"description": "The area's code, or its id when it has none"}
+    )
     date = ma.fields.Date(load_default=None, metadata={"description": "Default: today (local)"})
     days = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, playlists.MAX_DAYS))
     format = ma.fields.String(

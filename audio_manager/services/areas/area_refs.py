@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Area, User
 from ...models.base import MAX_ID
 from ..errors import ValidationFailed
-from .areas import by_code, can_see
+from .areas import by_code, can_see, unknown_code
 
 AreaRef = int | str
 
@@ -64,6 +64,14 @@ def by_text(value: str) -> Area | None:
     area = by_code(text)
     if area is None and text.isdigit() and int(text) <= MAX_ID:
         area = db.session.get(Area, int(text))
+    return area
+
+
+def visible_by_text(user: User, value: str) -> Area:
+    """``by_text`` for an area ``user`` may see; unknown and hidden ones alike are a 404."""
+    area = by_text(value)
+    if area is None or not can_see(user, area):
+        raise unknown_code(value)
     return area
 
 

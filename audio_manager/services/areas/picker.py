@@ -3,7 +3,6 @@ languages (hamlets) and a folded search key, so "hoa tu" finds "Hòa Tú"."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -13,14 +12,9 @@ from ...extensions import db
 from ...models import Area, User
 from .area_levels import Levels, level_label
 from .areas import restrict
+from .folding import fold
 
 LIMIT = 1500  # areas drawn at most: beyond, the deepest levels are left out (see ``tree``)
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics ("Hòa Tú" -> "hoa tu", "Đại" -> "dai")."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from ... import scheduling as sched
 from ...lru import SizedLRU
 from ...models import Area, User
 from .. import data_versions
+from ..areas import area_refs
 from ..areas import areas as area_service
 from ..errors import ValidationFailed
 from .playlist_reads import (
@@ -257,7 +258,7 @@ def _area_by_code(code: str) -> AreaRef | None:
     found = small_cache().get(key)
     if isinstance(found, AreaRef):
         return found
-    area = area_service.by_code(code)
+    area = area_refs.by_text(code)
     if area is None:
         return None  # unknown codes are not kept
     ref = AreaRef.of(area)
