@@ -150,3 +150,10 @@ def test_playlists_and_compliance_take_an_id_where_there_is_no_code(users, clien
     operator = bearer(token_for("operator"))
     hidden = area("Ấp Bình Một")
     assert client.get(f"/api/v1/playlists?area={hidden.id}", headers=operator).status_code == 404
+
+
+def test_an_editor_given_areas_picks_only_inside_them(users, login_as) -> None:
+    make_user("ed2", "editor", areas=["94201"])
+    html = login_as("ed2").get("/schedules/new").get_data(as_text=True)
+    boxes = re.findall(r'name="area_ids" value="(\d+)"', html)
+    assert boxes == [str(area("Xã Bình").id), str(area("Ấp Bình Một").id)]

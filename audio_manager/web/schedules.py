@@ -183,7 +183,9 @@ def _edit(schedule: Schedule | None) -> Any:
         pinnable=_pinnable(data["message_id"]),
         kinds=KINDS,
         weekday_codes=sched.WEEKDAY_CODES,
-        area_tree=picker.tree(current_user, data["area_ids"]),
+        area_tree=picker.tree(
+            current_user, data["area_ids"], within=schedules.editor_scope(current_user)
+        ),
         words=schedule_words,
     ), status
 

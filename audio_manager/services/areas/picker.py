@@ -3,9 +3,10 @@ languages (hamlets) and a folded search key, so "hoa tu" finds "Hòa Tú"."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import or_, true
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
@@ -51,25 +52,30 @@ def tree(
     selected_ids: Collection[int] = (),
     *,
     levels: Collection[str] | None = None,
+    within: Sequence[Area] | None = None,
     limit: int = LIMIT,
 ) -> Tree:
     """The areas ``user`` may see, in tree order, down to the hamlets (or to the deepest level
     that keeps the tree within ``limit`` areas). ``levels``: the levels that may be chosen
-    (default all); levels below the deepest of them are not drawn."""
+    (default all); levels below the deepest of them are not drawn. ``within``: only these
+    subtrees (e.g. an editor's own areas)."""
     order = Levels.from_config().order
     wanted = [lv for lv in order if levels is None or lv in levels]
     deepest = max((order.index(lv) for lv in wanted), default=len(order) - 1)
     shown = list(order[: deepest + 1])
     truncated = False
+    inside = or_(*(Area.subtree(a.path) for a in within)) if within else true()
     while True:
-        query = restrict(db.select(db.func.count(Area.id)).where(Area.level.in_(shown)), user)
+        query = restrict(
+            db.select(db.func.count(Area.id)).where(Area.level.in_(shown), inside), user
+        )
         if (db.session.scalar(query) or 0) <= limit or len(shown) == 1:
             break
         shown.pop()
         truncated = True
     rows = list(
         db.session.scalars(
-            restrict(db.select(Area).where(Area.level.in_(shown)), user)
+            restrict(db.select(Area).where(Area.level.in_(shown), inside), user)
             .options(selectinload(Area.language_rows))
             .order_by(Area.path)
         )
