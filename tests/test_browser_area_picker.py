@@ -100,6 +100,19 @@ def test_a_codeless_hamlet_is_scheduled_through_the_picker(app_ctx, chromium, li
     assert fits_the_phone(page)
     context.close()
 
+    # On a wide screen the month is a grid of seven columns, Monday first.
+    context = chromium.new_context(base_url=live_server, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    login(page, "editor", PASSWORD)
+    page.goto(f"/schedules/calendar?month={today.strftime('%Y-%m')}")
+    columns = page.evaluate(
+        "getComputedStyle(document.querySelector('.cal-month')).gridTemplateColumns"
+    )
+    assert len(columns.split()) == 7
+    assert page.locator(".cal-day").first.locator("time").inner_text().startswith("Thứ Hai")
+    screenshot(page, "calendar-month-desktop")
+    context.close()
+
     context = chromium.new_context(base_url=live_server, **PHONE)
     page = context.new_page()
     login(page, "operator", PASSWORD)
