@@ -42,3 +42,15 @@ def all_languages() -> list[Language]:
 register(Language("kinh", "vi", _l("Kinh (Vietnamese)"), "Tiếng Việt"))
 register(Language("hoa", "zh", _l("Hoa (Chinese)"), "中文"))
 register(Language("khmer", "km", _l("Khmer"), "ភាសាខ្មែរ"))
+
+
+# What a list or a picker calls each language, in a word ("Kinh", "Hoa", "Khmer").
+_SHORT_NAMES = {"kinh": _l("Kinh"), "hoa": _l("Hoa"), "khmer": _l("Khmer")}
+
+
+def short_name(code: str) -> str:
+    """A language's name in a word, in the page's language; the registry's label otherwise."""
+    if code in _SHORT_NAMES:
+        return str(_SHORT_NAMES[code])
+    language = _REGISTRY.get(code)
+    return str(language.label) if language else code

@@ -19,6 +19,7 @@ def init_templating(app: Flask) -> None:
         allowed=allowed,
         all_languages=languages.all_languages,
         language=languages.get,
+        language_name=languages.short_name,
         level_label=level_label,
         current_locale=lambda: str(get_locale() or "vi"),
         job_error=lambda job: text_for_code(job.error_code),
@@ -26,6 +27,7 @@ def init_templating(app: Flask) -> None:
     from .web import cap_labels
 
     app.jinja_env.globals["cap_labels"] = cap_labels
+    app.jinja_env.filters["language_name"] = languages.short_name
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
     )

@@ -236,6 +236,7 @@ ROWS = [
     # --- pages: schedules, the operator's day, reports ---
     page("GET", "/schedules/", OFFICE),
     page("GET", "/schedules/new", PRODUCERS),
+    page("GET", "/schedules/calendar", EVERYONE),
     page("POST", "/schedules/new", PRODUCERS),
     page("GET", "/schedules/<int:schedule_id>", OFFICE, scoped=NOT_FOR_SCOPED),
     page("POST", "/schedules/<int:schedule_id>", PRODUCERS),

@@ -112,7 +112,7 @@ def test_deeply_nested_json_is_refused(client, users, token_for, depth) -> None:
     assert assert_json_error(response, 400)["code"] == "bad_input"
 
 
-@pytest.mark.parametrize("areas", [5, True, 1.5, [5], [None], "94101", {"code": "94101"}])
+@pytest.mark.parametrize("areas", [5, True, 1.5, [0], [True], [None], "94101", {"code": "94101"}])
 def test_schedule_areas_of_the_wrong_type_are_invalid(client, editor_token, users, areas):
     message = new_message(users["editor"])
     body = {

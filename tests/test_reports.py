@@ -207,7 +207,20 @@ def test_reports_page_charts_drill_down_and_headline(data, login_as) -> None:
     html = browser.get(
         f"/reports/?period=month&date={MONTH}&group_by=hamlet&commune={commune}"
     ).get_data(as_text=True)
-    assert "Ấp An Hai" in html and "Ấp Bình Một" not in html
+    table = html.split('<table class="report">')[1]  # the area picker above lists every area
+    assert "Ấp An Hai" in table and "Ấp Bình Một" not in table
+    assert f'value="{commune}" checked' in html  # the drill-down's area, shown picked
+    # The same through the picker: the commune chosen is the filter of its level.
+    picked = browser.get(
+        f"/reports/?period=month&date={MONTH}&group_by=hamlet&area_id={commune}"
+    ).get_data(as_text=True)
+    assert picked.split('<table class="report">')[1] == table
+    for name, label in (
+        ("period", "Kỳ báo cáo"),
+        ("date", "Một ngày trong kỳ"),
+        ("from", "Từ ngày"),
+    ):
+        assert f'<label for="rp-{name}">{label}' in html
     html = browser.get(f"/reports/compliance?area=94101&period=month&date={MONTH}").get_data(
         as_text=True
     )

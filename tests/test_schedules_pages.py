@@ -43,8 +43,11 @@ def form(w, **over):
 def test_preview_then_save(w, login_as) -> None:
     browser = login_as("editor")
     html = browser.submit("/schedules/new", form(w, action="preview")).get_data(as_text=True)
-    assert "Chạm tới 3 ấp" in html  # three hamlets in Xã An
-    assert "hoa" in html and "thiếu" in html  # no approved Hoa version
+    assert "Phát ở 3 ấp" in html  # three hamlets in Xã An
+    assert "Chưa có phiên bản được duyệt: Hoa." in html  # no approved Hoa version
+    # The rule in words, the next plays with Vietnamese weekdays.
+    assert "Thứ Hai, Thứ Tư và Thứ Sáu hằng tuần, 06:30 và 17:00, từ " in html
+    assert any(f"{day} " in html for day in ("Thứ Hai", "Thứ Tư", "Thứ Sáu"))
     assert db.session.scalar(sa.select(sa.func.count(Schedule.id))) == 0
     response = browser.submit("/schedules/new", form(w))
     assert response.status_code == 302
@@ -53,6 +56,9 @@ def test_preview_then_save(w, login_as) -> None:
     # A second schedule at the same times clashes with the first.
     html = browser.submit("/schedules/new", form(w, action="preview")).get_data(as_text=True)
     assert "Trùng giờ" in html
+    # Grouped by time, with the hamlets named and counted, never their ids.
+    assert f"trùng với lịch {schedule.id} (BHXH tự nguyện) lúc 06:30 ở 3 ấp: " in html
+    assert "Ấp An Ba, Ấp An Hai, Ấp An Một" in html and "#" not in html.split("preview")[-1]
 
 
 def test_schedule_form_errors(w, login_as) -> None:

@@ -81,6 +81,9 @@ def test_admin_makes_a_device_token_for_an_operator(app_ctx, tree, login_as, cli
     plaintext = re.search(r'id="new-token">(amt_[^<]+)<', html).group(1)
     me = client.get("/api/v1/me", headers=bearer(plaintext)).json
     assert me["username"] == "operator" and me["areas"] == ["94101"]
+    assert [(a["code"], a["name"], a["level"]) for a in me["scope"]] == [
+        ("94101", "Xã An", "commune")
+    ] and isinstance(me["scope"][0]["id"], int)
 
 
 def test_bearer_requests_need_no_csrf_but_cookie_requests_do(

@@ -18,8 +18,8 @@ from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import InstallImport, Role
 from ..models.base import as_id
-from ..services.areas import areas
-from ..services.errors import NotFound, ValidationFailed
+from ..services.areas import area_refs
+from ..services.errors import ValidationFailed
 from ..services.ringback import (
     install_exports,
     install_import,
@@ -78,7 +78,7 @@ class ImportForm(ma.Schema):
     file = ma.fields.Raw(metadata={"type": "string", "format": "binary"})
     carrier = ma.fields.String(metadata={"description": "Carrier of every line without one"})
     release_id = Id(metadata={"description": "Tone of every line without a code"})
-    unit = ma.fields.String(metadata={"description": "Area code for lines without a unit"})
+    unit = ma.fields.String(metadata={"description": "Area code (or id) for lines without a unit"})
     action = ma.fields.String(metadata={"description": "install or uninstall"})
     date = ma.fields.String(metadata={"description": "Date of lines without one"})
     map_phone = ma.fields.String(metadata={"description": "Header of the phone column, etc."})
@@ -126,9 +126,7 @@ def _defaults(form: Any) -> install_rows.Defaults:
         release = releases.get(release_id)
     area = None
     if form.get("unit"):
-        area = areas.by_code(form["unit"])
-        if area is None or not areas.can_see(current_user, area):
-            raise NotFound(_("Unknown area: %(code)s", code=form["unit"]), code="unknown_area")
+        area = area_refs.visible_by_text(current_user, form["unit"])
     on = install_rows.parse_day(form["date"]) if form.get("date") else None
     if form.get("date") and on is None:
         raise ValidationFailed(_("Give the date as YYYY-MM-DD."), code="bad_date")

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from ..access import roles
 from ..models import Role
 from ..models.base import local_today
-from ..services.areas import areas
+from ..services.areas import area_refs
 from ..services.reports import compliance as compliance_service
 from ..services.reports import report_exports, reporting
 from .openapi import content
@@ -40,7 +40,9 @@ class ReportQuery(ma.Schema):
 
 
 class ComplianceQuery(ma.Schema):
-    area = ma.fields.String(required=True)
+    area = ma.fields.String(
+        required=True, metadata={"description": "The area's code, or its id when it has none"}
+    )
     period = ma.fields.String(load_default="month", validate=ma.validate.OneOf(reporting.PERIODS))
     date = ma.fields.Date(load_default=None)
     from_ = ma.fields.Date(data_key="from", load_default=None)
@@ -125,7 +127,7 @@ def broadcasts(args: dict[str, Any]) -> Any:
 @blp.doc(**content("application/json", "text/csv", XLSX, description="The compliance report"))
 def compliance(args: dict[str, Any]) -> Any:
     """Scheduled and confirmed broadcasts per area and language, and what was not played."""
-    area = areas.visible_by_code(current_user, args["area"])
+    area = area_refs.visible_by_text(current_user, args["area"])
     result = compliance_service.compliance(current_user, area, period_from(args))
     if args["format"] != "json":
         stem = f"ty-le-thuc-hien-{result.period.first:%Y%m%d}-{result.period.last:%Y%m%d}"

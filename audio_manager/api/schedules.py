@@ -22,7 +22,7 @@ from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
 from .areas import CsvUpload
 from .downloads import playlist_download, validator_extra
-from .fields import AreaRefs, Count, Id, Revision
+from .fields import AreaRefs, AreaTargets, Count, Id, Revision
 
 blp = Blueprint("api_schedules", __name__, description="Schedules, playlists and plays")
 
@@ -41,7 +41,13 @@ class RecurrenceSchema(ma.Schema):
 class ScheduleSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     message_id = Id(required=True)
-    areas = AreaRefs(required=True, metadata={"description": "Area codes at any level"})
+    areas = AreaRefs(
+        required=True,
+        metadata={
+            "description": 'Areas at any level, by id (a number) or code (a string): [14, "99001"]'
+        },
+    )
+    targets = AreaTargets(metadata={"description": "The areas, each with its id and its code"})
     times = ma.fields.List(
         ma.fields.String(), required=True, metadata={"description": "Local times, HH:MM"}
     )
@@ -70,7 +76,9 @@ class CancelSchema(ma.Schema):
 
 
 class PlaylistQuery(ma.Schema):
-    area = ma.fields.String(required=True, metadata={"description": "Area code"})
+    area = ma.fields.String(
+        required=True, metadata={"description": "The area's code, or its id when it has none"}
+    )
     date = ma.fields.Date(load_default=None, metadata={"description": "Default: today (local)"})
     days = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, playlists.MAX_DAYS))
     format = ma.fields.String(
@@ -136,7 +144,7 @@ def list_schedules(args: dict[str, Any]) -> Any:
 @blp.response(201, ScheduleSchema)
 def create_schedule(data: dict[str, Any]) -> Any:
     """Schedule a message in areas, at times of day, on a recurrence (Asia/Ho_Chi_Minh)."""
-    targets = schedules.areas_from_codes(current_user, data["areas"])
+    targets = schedules.areas_from_refs(current_user, data["areas"])
     schedule = schedules.create(
         current_actor(),
         messages.get(data["message_id"]),
@@ -164,7 +172,7 @@ def get_schedule(schedule_id: int) -> Any:
 def update_schedule(data: dict[str, Any], schedule_id: int) -> Any:
     """Replace a schedule's areas, times and recurrence; send `revision` to detect conflicts."""
     schedule = schedules.get(schedule_id, current_user)
-    targets = schedules.areas_from_codes(current_user, data["areas"])
+    targets = schedules.areas_from_refs(current_user, data["areas"])
     schedules.update(
         current_actor(),
         schedule,

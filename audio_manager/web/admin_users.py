@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Length, Optional
@@ -17,8 +18,8 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import ApiToken, AuditEvent, Role
 from ..services.accounts import accounts
-from ..services.areas.areas import by_code
-from ..services.errors import NotFound, ServiceError, ValidationFailed
+from ..services.areas import area_refs, picker
+from ..services.errors import NotFound, ServiceError
 from .account import TokenForm, render_tokens
 from .forms import as_choices, db_int, flash_error
 
@@ -45,7 +46,7 @@ class UserForm(FlaskForm):
         _l("Roles"), choices=as_choices((str(r), lbl) for r, lbl in ROLE_LABELS.items())
     )
     area_codes = StringField(
-        _l("Area codes (operators: their communes; viewers: optional), comma separated"),
+        _l("Or area codes, comma separated"),
         validators=[Optional(), Length(max=2000)],
     )
     review_languages = CheckboxList(
@@ -56,16 +57,18 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-def parse_area_codes(text: str) -> list[Any]:
-    found, unknown = [], []
-    for code in [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]:
-        area = by_code(code)
-        (found.append(area) if area is not None else unknown.append(code))
-    if unknown:
-        raise ValidationFailed(
-            _l("Unknown area code(s): %(codes)s", codes=", ".join(unknown)), code="unknown_area"
-        )
-    return found
+def chosen_areas(form: UserForm) -> list[Any]:
+    """The areas ticked in the picker (ids) and any codes typed in the plain field."""
+    refs = area_refs.parse_form_refs(request.form.getlist("area_ids"), form.area_codes.data or "")
+    return area_refs.without_covered(area_refs.resolve(refs))
+
+
+def _picker(user: Any) -> picker.Tree:
+    if request.method == "POST":
+        chosen = [i for i in request.form.getlist("area_ids", type=db_int) if i]
+    else:
+        chosen = [a.id for a in user.scope_areas] if user is not None else []
+    return picker.tree(current_user, chosen)
 
 
 @bp.route("/users")
@@ -86,7 +89,7 @@ def new_user() -> Any:
                 form.password.data or "",
                 form.roles.data or [],
                 display_name=form.display_name.data or "",
-                areas=parse_area_codes(form.area_codes.data or ""),
+                areas=chosen_areas(form),
                 review_languages=form.review_languages.data or [],
             )
         except ServiceError as error:
@@ -96,7 +99,7 @@ def new_user() -> Any:
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None, area_tree=_picker(None))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -106,7 +109,6 @@ def edit_user(user_id: int) -> Any:
     form = UserForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = sorted(str(r) for r in user.roles)
-        form.area_codes.data = ", ".join(a.code or "" for a in user.scope_areas)
         form.review_languages.data = user.approval_languages
     form.username.data = user.username
     if form.validate_on_submit():
@@ -116,7 +118,7 @@ def edit_user(user_id: int) -> Any:
                 user,
                 display_name=form.display_name.data or "",
                 roles=form.roles.data or [],
-                areas=parse_area_codes(form.area_codes.data or ""),
+                areas=chosen_areas(form),
                 active=bool(form.active.data),
                 review_languages=form.review_languages.data or [],
             )
@@ -129,7 +131,7 @@ def edit_user(user_id: int) -> Any:
             db.session.commit()
             flash(_("User %(name)s saved.", name=user.username), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user, area_tree=_picker(user))
 
 
 @bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])

@@ -26,11 +26,11 @@ from ..access import authenticated, roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Role
-from ..services.areas import areas
+from ..services.areas import areas, picker
 from ..services.areas.area_import import REQUIRED_COLUMNS, AreaImportError, import_areas
 from ..services.areas.area_levels import Levels
 from ..services.errors import ServiceError
-from .forms import as_choices, flash_error
+from .forms import as_choices, db_int, flash_error
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
@@ -74,6 +74,9 @@ def languages_form(current: list[str]) -> LanguagesForm:
 @bp.route("/")
 @authenticated
 def index() -> Any:
+    area_id = request.args.get("area_id", type=db_int)
+    if area_id is not None:  # the picker's choice: open that area
+        return redirect(url_for("areas.show", area_id=areas.get_visible(current_user, area_id).id))
     text = request.args.get("q", "").strip()
     if text:
         found, total = areas.search(current_user, text=text, limit=100)
@@ -92,6 +95,7 @@ def index() -> Any:
         children=roots,
         child_counts=areas.descendant_counts([a.id for a in roots]),
         levels=Levels.from_config(),
+        area_tree=picker.tree(current_user),
     )
 
 

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..jobs import enqueue_install_import
 from ..jobs.progress import done_rows
 from ..models import Area, Role
-from ..services.areas import areas
+from ..services.areas import areas, picker
 from ..services.areas.area_levels import Levels
 from ..services.errors import NotFound, ServiceError, ValidationFailed
 from ..services.ringback import (
@@ -69,6 +69,13 @@ def unit_choices(user: Any, blank: str) -> list[Any]:
     return as_choices(
         [("", blank)] + [(str(a.id), f"{a.name} ({a.code})") for a in units_for(user)]
     )
+
+
+def unit_tree(value: Any) -> picker.Tree:
+    """The area picker over the units (areas above hamlets), ``value`` (an id) chosen."""
+    levels = Levels.from_config().order[:-1]
+    chosen = [int(value)] if str(value or "").isdigit() else []
+    return picker.tree(current_user, chosen, levels=levels)
 
 
 def _unit(value: str | None) -> Area | None:
@@ -164,6 +171,7 @@ def report_own() -> Any:
         mine=mine,
         live=releases.live_releases(),
         labels=install_reports.tone_labels([i.release_id for i in mine]),
+        unit_tree=unit_tree(form.unit.data),
     ), status
 
 
@@ -254,6 +262,7 @@ def import_page() -> Any:
         fields=install_import.FIELDS,
         field_labels=FIELD_LABELS,
         recent=install_import.recent(),
+        unit_tree=unit_tree(form.unit.data),
     ), status
 
 
@@ -374,4 +383,6 @@ def targets() -> Any:
     elif request.method == "POST":
         status = 422
     progress = install_reports.report(current_user, "target")
-    return render_template("ringback/targets.html", form=form, progress=progress), status
+    return render_template(
+        "ringback/targets.html", form=form, progress=progress, unit_tree=unit_tree(form.unit.data)
+    ), status

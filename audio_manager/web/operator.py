@@ -16,20 +16,26 @@ from ..auth import current_actor
 from ..extensions import db
 from ..models import Area, PlayEvent, Role
 from ..models.base import utcnow
-from ..services.areas import areas
+from ..services.areas import area_refs, areas, picker
 from ..services.broadcast import playlists, plays
 from ..services.errors import NotFound, ServiceError, ValidationFailed
-from .forms import flash_error
+from .forms import db_int, flash_error
 
 bp = Blueprint("operator", __name__)
 
 OPERATORS = (Role.OPERATOR, Role.ADMIN)
+_COMMUNE_LEVELS = ("commune",)
 
 
 def _area() -> Area:
+    """The commune: ``area_id`` (the picker), or ``area``, its code (or id); else the first of
+    the operator's."""
+    area_id = request.values.get("area_id", type=db_int)
     code = request.values.get("area")
-    if code:
-        area = areas.by_code(code)
+    if area_id is not None:
+        area = db.session.get(Area, area_id)
+    elif code:
+        area = area_refs.by_text(code)
     else:
         roots = areas.roots_for(current_user)
         area = roots[0] if roots else None
@@ -102,6 +108,7 @@ def today() -> Any:
         confirmed=_confirmed(day, items),
         event_id=event_id,
         communes=areas.roots_for(current_user),
+        commune_tree=picker.tree(current_user, [area.id], levels=_COMMUNE_LEVELS),
     )
 
 

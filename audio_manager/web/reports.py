@@ -11,16 +11,39 @@ from flask_login import current_user
 from .. import languages
 from ..access import roles
 from ..api.reports import READERS, drill_filters, period_from
+from ..extensions import db
+from ..models import Area
 from ..models.base import local_today
-from ..services.areas import areas
+from ..services.areas import area_refs, areas, picker
 from ..services.areas.area_levels import Levels
 from ..services.reports import compliance as compliance_service
 from ..services.reports import reporting
 from . import charts
+from .forms import db_int
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 DEEPER = {"province": "district", "district": "commune", "commune": "hamlet"}
+AREA_LEVELS = ("province", "district", "commune", "hamlet")
+
+
+def _area_filter(filters: dict[str, str]) -> tuple[dict[str, str], Area | None]:
+    """The area picked (``area_id``) becomes the filter of its level, replacing any area filter
+    of a drill-down; without one, the deepest area filter is the area shown as picked."""
+    area_id = request.args.get("area_id", type=db_int)
+    if area_id is not None:
+        area = areas.get_visible(current_user, area_id)
+        kept = {k: v for k, v in filters.items() if k not in AREA_LEVELS}
+        return ({**kept, area.level: str(area.id)} if area.level in AREA_LEVELS else kept), area
+    if request.args.get("area_id") == "":  # "every area" picked: area filters dropped
+        return {k: v for k, v in filters.items() if k not in AREA_LEVELS}, None
+    for level in reversed(AREA_LEVELS):
+        value = filters.get(level, "")
+        if value.isdigit():
+            found = db.session.get(Area, int(value))
+            if found is not None and areas.can_see(current_user, found):
+                return filters, found
+    return filters, None
 
 
 def _args() -> dict[str, Any]:
@@ -43,7 +66,7 @@ def _args() -> dict[str, Any]:
 def index() -> Any:
     args = _args()
     group = request.args.get("group_by", "commune")
-    filters = drill_filters(request.args)
+    filters, chosen = _area_filter(drill_filters(request.args))
     period = period_from(args)
     report = reporting.broadcasts(current_user, period, [group], filters=filters)
     area_dim = group if group in ("province", "district", "commune", "hamlet") else "commune"
@@ -77,6 +100,9 @@ def index() -> Any:
             "reports.index", **{**query, group: row[group], "group_by": DEEPER.get(group, group)}
         ),
         levels=Levels.from_config(),
+        area_levels=AREA_LEVELS,
+        chosen_area=chosen,
+        area_tree=picker.tree(current_user, [chosen.id] if chosen else []),
     )
 
 
@@ -84,18 +110,28 @@ def index() -> Any:
 @roles(*READERS)
 def compliance() -> Any:
     args = _args()
+    area_id = request.args.get("area_id", type=db_int)
     code = request.args.get("area")
-    if not code:
+    if area_id is not None:
+        area = areas.get_visible(current_user, area_id)
+    elif code:
+        area = area_refs.visible_by_text(current_user, code)
+    else:
         roots = areas.roots_for(current_user)
-        code = roots[0].code if roots else ""
-    area = areas.visible_by_code(current_user, code or "")
+        if not roots:
+            raise areas.unknown_code("—")
+        area = roots[0]
     result = compliance_service.compliance(current_user, area, period_from(args))
     query = {k: v for k, v in request.args.items() if k != "format"}
     return render_template(
         "reports/compliance.html",
         export_url=lambda fmt: url_for(
-            "api_reports.compliance", **{**query, "area": area.code, "format": fmt}
+            "api_reports.compliance",
+            **{k: v for k, v in query.items() if k not in ("area_id", "area")},
+            area=area.code or area.id,
+            format=fmt,
         ),
+        area_tree=picker.tree(current_user, [area.id]),
         result=result,
         source_label=reporting.source_label,
         args=args,

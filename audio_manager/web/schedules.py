@@ -14,7 +14,8 @@ from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
 from ..models import Message, Role, Schedule, VersionStatus
-from ..services.broadcast import schedule_preview, schedules
+from ..services.areas import area_refs, picker
+from ..services.broadcast import schedule_preview, schedule_words, schedules
 from ..services.broadcast.schedule_scope import visible_targets
 from ..services.errors import ServiceError
 from ..services.messages import messages, versions
@@ -33,13 +34,14 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
         form = request.form
         return {
             "message_id": form.get("message_id", type=db_int),
+            "area_ids": [i for i in form.getlist("area_ids", type=db_int) if i],
             "areas": form.get("areas", ""),
-            "times": form.get("times", ""),
+            "times": ", ".join(t for t in form.getlist("times") if t.strip()),
             "kind": form.get("kind", "daily"),
             "interval": form.get("interval", "1"),
             "weekdays": form.getlist("weekdays"),
             "nth": form.get("nth", ""),
-            "dates": form.get("dates", ""),
+            "dates": "\n".join(d for d in form.getlist("dates") if d.strip()),
             "start_date": form.get("start_date", ""),
             "end_date": form.get("end_date", ""),
             "pinned_version_id": form.get("pinned_version_id", type=db_int),
@@ -50,7 +52,8 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
         rec = schedules.recurrence_of(schedule)
         return {
             "message_id": schedule.message_id,
-            "areas": ", ".join(a.code or "" for a in schedule.targets),
+            "area_ids": [a.id for a in schedule.targets],
+            "areas": "",
             "times": ", ".join(schedule.times),
             "kind": rec.kind,
             "interval": str(rec.interval),
@@ -66,6 +69,7 @@ def _form_data(schedule: Schedule | None) -> dict[str, Any]:
     today = date.today()
     return {
         "message_id": request.args.get("message", type=db_int),
+        "area_ids": [i for i in request.args.getlist("area", type=db_int) if i],
         "areas": "",
         "times": "06:30",
         "kind": "daily",
@@ -125,13 +129,15 @@ def _pinnable(message_id: int | None) -> list[Any]:
 def _edit(schedule: Schedule | None) -> Any:
     data = _form_data(schedule)
     preview = None
+    preview_rule = ""
     status = 200
     if request.method == "POST":
         actor = current_actor()
         try:
             message = messages.get(data["message_id"] or 0)
-            targets = schedules.areas_from_codes(
-                current_user, [c for c in data["areas"].replace(";", ",").split(",") if c.strip()]
+            targets = schedules.areas_from_refs(
+                current_user,
+                area_refs.parse_form_refs(request.form.getlist("area_ids"), data["areas"]),
             )
             rec = _recurrence(data)
             pinned = versions.get(data["pinned_version_id"]) if data["pinned_version_id"] else None
@@ -143,6 +149,7 @@ def _edit(schedule: Schedule | None) -> Any:
                     pinned=pinned,
                     exclude_schedule_id=schedule.id if schedule else None,
                 )
+                preview_rule = schedule_words.recurrence(rec)
             elif schedule is None:
                 schedule = schedules.create(
                     actor, message, targets, rec, pinned=pinned, note=data["note"]
@@ -171,10 +178,15 @@ def _edit(schedule: Schedule | None) -> Any:
         schedule=schedule,
         data=data,
         preview=preview,
+        preview_rule=preview_rule,
         message_choices=_choices(),
         pinnable=_pinnable(data["message_id"]),
         kinds=KINDS,
         weekday_codes=sched.WEEKDAY_CODES,
+        area_tree=picker.tree(
+            current_user, data["area_ids"], within=schedules.editor_scope(current_user)
+        ),
+        words=schedule_words,
     ), status
 
 
@@ -196,6 +208,7 @@ def index() -> Any:
         items=items,
         show_cancelled=show_cancelled,
         describe=lambda s: sched.describe(schedules.recurrence_of(s)),
+        words=lambda s: schedule_words.recurrence(schedules.recurrence_of(s)),
         targets_of=_targets_of,
     )
 
@@ -216,6 +229,7 @@ def show(schedule_id: int) -> Any:
         "schedules/show.html",
         schedule=schedule,
         info=sched.describe(schedules.recurrence_of(schedule)),
+        rule=schedule_words.recurrence(schedules.recurrence_of(schedule)),
         targets_of=_targets_of,
     )
 

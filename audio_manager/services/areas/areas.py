@@ -16,6 +16,7 @@ from .. import audit
 from ..context import Actor
 from ..errors import NotFound, ValidationFailed
 from .area_levels import Levels
+from .folding import fold
 
 UNSCOPED_ROLES = (Role.ADMIN, Role.EDITOR, Role.APPROVER)
 
@@ -127,9 +128,14 @@ def search(
         query = query.where(Area.parent_id == parent.id)
     if code:
         query = query.where(Area.code == code)
-    if text:
+    if text and fold(text) != text.strip().lower():  # typed with diacritics: as typed
         like = f"%{text.strip()}%"
         query = query.where(or_(Area.name.ilike(like), Area.code.ilike(like)))
+    elif text:  # without: compare folded names, so "hoa tu" finds "Hòa Tú"
+        wanted = fold(text)
+        names = db.session.execute(query.with_only_columns(Area.id, Area.name, Area.code))
+        ids = [row.id for row in names if wanted in fold(f"{row.name} {row.code or ''}")]
+        query = query.where(Area.id.in_(ids[:5000]))
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(query.order_by(Area.path).limit(limit).offset(offset))
     return list(rows), total

@@ -35,6 +35,7 @@ from ... import scheduling as sched
 from ...lru import SizedLRU
 from ...models import Area, User
 from .. import data_versions
+from ..areas import area_refs
 from ..areas import areas as area_service
 from ..errors import ValidationFailed
 from .playlist_reads import (
@@ -79,6 +80,7 @@ class AreaPlaylists:
     days: int
     scopes: dict[str, int] = field(default_factory=dict)  # the versions it was built from
     revised_at: datetime | None = None  # the latest change of what it plays (aware)
+    schedules: list[sched.ScheduleInput] = field(default_factory=list)  # what it was made of
 
     @cached_property
     def json_body(self) -> bytes:
@@ -256,7 +258,7 @@ def _area_by_code(code: str) -> AreaRef | None:
     found = small_cache().get(key)
     if isinstance(found, AreaRef):
         return found
-    area = area_service.by_code(code)
+    area = area_refs.by_text(code)
     if area is None:
         return None  # unknown codes are not kept
     ref = AreaRef.of(area)
@@ -321,4 +323,4 @@ def _build(area: AreaRef, first_day: date, days: int) -> AreaPlaylists:
     revised = max(changes, default=None) or datetime.combine(
         first_day, time(0), tzinfo=sched.LOCAL_TZ
     )
-    return AreaPlaylists(area, hamlets, playlists, first_day, days, scopes, revised)
+    return AreaPlaylists(area, hamlets, playlists, first_day, days, scopes, revised, inputs)

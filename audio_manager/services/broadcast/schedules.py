@@ -18,6 +18,7 @@ from ...extensions import db
 from ...models import Area, Message, Schedule, ScheduleTarget, User, Version, VersionStatus
 from ...models.base import as_id, utcnow
 from .. import audit
+from ..areas import area_refs
 from ..areas.area_levels import Levels
 from ..context import Actor
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -346,17 +347,10 @@ def recurrence_from(data: dict[str, object]) -> sched.Recurrence:
     )
 
 
-def areas_from_codes(user: User, codes: Sequence[str]) -> list[Area]:
-    from ..areas import areas as area_service
-
-    found, unknown = [], []
-    for code in codes:
-        area = area_service.by_code(str(code).strip())
-        (found.append(area) if area is not None else unknown.append(str(code)))
-    if unknown:
-        raise ValidationFailed(
-            _l("Unknown area code(s): %(codes)s", codes=", ".join(unknown)), code="unknown_area"
-        )
+def areas_from_refs(user: User, refs: Sequence[area_refs.AreaRef]) -> list[Area]:
+    """The areas a schedule targets, named by id (a number) or code (a string); an area inside
+    another one named is dropped (the outer one reaches it, and hamlets added to it later)."""
+    found = area_refs.without_covered(area_refs.resolve(refs))
     check_targets(user, found)
     return found
 
