@@ -2,7 +2,7 @@
 
 from .accounts import ApiToken, ApprovalLanguage, LoginSession, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
-from .audio import Asset, JobStatus, RenderJob, Rendition, StockSound
+from .audio import Asset, JobStatus, OutboxEntry, RenderJob, Rendition, StockSound, record_outbox
 from .audit import AuditEvent
 from .data_versions import DataVersion, PlaylistScope
 from .messages import (
@@ -53,6 +53,7 @@ __all__ = [
     "LexiconEntry",
     "LoginSession",
     "Message",
+    "OutboxEntry",
     "PlayCount",
     "PlayEvent",
     "PlaylistScope",
@@ -78,4 +79,5 @@ __all__ = [
     "Version",
     "VersionContributor",
     "VersionStatus",
+    "record_outbox",
 ]
