@@ -160,6 +160,8 @@ def retry_job(job_id: int) -> Any:
             flash(_("The job has been queued again."), "success")
         else:
             flash(WAITING, "warning")
+    if request.form.get("next") == "admin":  # the Background jobs page's retry button
+        return redirect(url_for("admin_jobs.index"))
     return redirect(url_for("production.version", version_id=job.version_id))
 
 
