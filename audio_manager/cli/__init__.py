@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     from .messages import versions_cli
     from .ringback import ringback_cli
     from .speech import speech_cli
+    from .storage import storage_cli
 
     for group in (
         users_cli,
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
         playlists_cli,
         ringback_cli,
         speech_cli,
+        storage_cli,
         versions_cli,
     ):
         app.cli.add_command(group)

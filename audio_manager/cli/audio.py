@@ -18,9 +18,17 @@ jobs_cli = AppGroup("jobs", help="Background render jobs.")
 
 @audio_cli.command("stock")
 def stock_command() -> None:
-    """Generate the chime and background beds (only the missing ones)."""
+    """Generate the chime and background beds (only the missing ones); an S3 bucket that is
+    missing is created first (see ``storage init``)."""
     from ..services.audio import stock
+    from ..storage import StorageError
 
+    try:
+        current_app.extensions["audio_manager.storage"].create_bucket()
+    except StorageError as error:
+        raise click.ClickException(
+            f"the storage cannot be used: {error.message} (see `flask storage init`)"
+        ) from None
     added = stock.install_generated(CLI_ACTOR)
     db.session.commit()
     click.echo(f"stock sounds: {added} added")
