@@ -43,8 +43,8 @@ class Supervisor:
                     self.backend.maintain()
                     db.session.remove()
                 self._register_again()
-            except Exception:
-                log.exception("jobs worker: maintenance failed")
+            except Exception as exc:  # Redis or the database away: the next round tries again
+                log.warning("jobs worker: upkeep failed: %s", type(exc).__name__)
 
     def _register_again(self) -> None:
         """A Redis restarted without its data forgot this worker: list it again, so monitors
@@ -92,8 +92,27 @@ class Supervisor:
         told = worker is not None and getattr(worker, "_shutdown_requested_date", None) is not None
         return told or burst
 
+    def preload(self) -> None:
+        """Import the audio stack and calibrate the encoders once, here: each job runs in a
+        work-horse forked from this process, which then starts with them instead of paying
+        for them on every job."""
+        from ..production import bulletin, decode, render  # noqa: F401
+        from ..production.encoding import encoder_gain_db
+        from ..services.audio.assets import profiles
+        from ..services.audio.rendering import profile_names
+
+        with self.app.app_context():
+            available = profiles()
+            for name in profile_names():
+                if name in available and available[name].kind != "waveform":
+                    encoder_gain_db(available[name])
+
     def run(self, burst: bool = False) -> int:
         """Work until told to stop; returns how many times it had to reconnect."""
+        try:
+            self.preload()
+        except Exception as exc:  # an optimisation only: the jobs still run without it
+            log.warning("jobs worker: preload failed: %s", exc)
         engine = db.engine
         # A forked work-horse must not share the parent's database connections.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
