@@ -194,3 +194,18 @@ def test_redis_stopped_and_started_loses_nothing(
     finally:
         codes = [stop(worker) for worker in workers]
     assert codes == [0, 0], diagnose(log)
+
+
+def test_a_worker_waits_for_redis_and_stops_only_when_told(app_ctx, scratch, tmp_path) -> None:
+    """No Redis at all: the worker stays up, trying again; SIGTERM ends it cleanly."""
+    log = tmp_path / "worker.log"
+    worker = start_worker(
+        app_ctx, scratch, log, REDIS_URL="redis://127.0.0.1:9/0", JOB_MAINTENANCE_SECONDS=1
+    )
+    try:
+        wait_for(lambda: "Redis is away" in diagnose(log), 120, "no retry\n" + diagnose(log))
+        wait_for(lambda: diagnose(log).count("connecting again") >= 2, 60, diagnose(log))
+        assert worker.poll() is None  # still there, trying again
+    finally:
+        code = stop(worker)
+    assert code == 0, diagnose(log)

@@ -81,16 +81,18 @@ class Supervisor:
             queue = Queue(self.backend.queue_name, connection=connection)
             worker = self.current_worker = Worker([queue], connection=connection)
             worker.work(burst=burst, logging_level="INFO")
+            ended_well = True
         except StopRequested:
             return True
         except (ConnectionError, TimeoutError, OSError) as exc:
             log.warning("jobs worker: Redis is away (%s)", type(exc).__name__)
-            return False
+            ended_well = False
         finally:
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
+        # Told to stop (RQ saw the signal; its goodbye to Redis may have failed), or done.
         told = worker is not None and getattr(worker, "_shutdown_requested_date", None) is not None
-        return told or burst
+        return told or (burst and ended_well)
 
     def preload(self) -> None:
         """Import the audio stack and calibrate the encoders once, here: each job runs in a
