@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, flash, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .access import api_error, is_api_request
@@ -103,7 +104,34 @@ def handle_production_error(error: ProductionError) -> Any:
     return render_template("error.html", status=error.status, message=message), error.status
 
 
+def handle_database_unavailable(error: DBAPIError) -> Any:
+    """The database cannot be reached: a poll of an unchanged playlist is still answered 304
+    from what this process holds; anything else gets 503 (try again), not a 500."""
+    db.session.rollback()
+    unreachable = isinstance(error, OperationalError | InterfaceError)
+    if not unreachable and not error.connection_invalidated:
+        raise error
+    logger.warning("database unavailable: %s", type(error.orig).__name__)
+    from .api.outage import poll_answer
+
+    answer = poll_answer()
+    if answer is not None:
+        return answer
+    try:  # the locale may depend on the user, whom the database would tell
+        message = _("The service is briefly unavailable. Try again in a moment.")
+    except Exception:
+        message = "Dịch vụ tạm thời gián đoạn. Vui lòng thử lại sau ít phút."
+    if is_api_request():
+        response = api_error(503, "database_unavailable", message)
+    else:  # a page without the menus: they would ask the database
+        response = make_response(message, 503)
+        response.mimetype = "text/plain"
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def init_errors(app: Flask) -> None:
+    app.register_error_handler(DBAPIError, handle_database_unavailable)
     app.register_error_handler(ProductionError, handle_production_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)

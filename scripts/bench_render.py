@@ -7,9 +7,14 @@ from the same input) timed in the same run, and the peak memory of a 10-minute u
 (decoded and rendered in a child process, whose max RSS is read with getrusage).
 
     .venv/bin/python scripts/bench_render.py [--count 20] [--seconds 30] [--cpu 0]
+        [--scale-workers 1,2,4] [--scale-messages 12] [--skip-scale | --scale-only]
 
-The process pins itself (and so its ffmpeg children) to one CPU unless --cpu -1 is given.
-Targets from the issue: >= 3,000 messages/hour, ratio <= 1.5, 10-minute upload < 300 MB.
+First (unpinned) the workers section: messages rendered per minute with 1, 2 and 4 RQ workers
+(one process each) against one server, the CPU the rest of the machine used beside, and the
+ratio of 2 workers to 1 (target >= 1.7 when nothing else runs, on 2 cores); see
+benchlib/render_scale. Then the process pins itself (and so its ffmpeg children) to one CPU
+unless --cpu -1 is given. Targets from the issue: >= 3,000 messages/hour, ratio <= 1.5,
+10-minute upload < 300 MB.
 The social video line renders each video size (opt-in profiles, with burned-in captions) of
 the first --social-count messages and prints seconds of video made per second of CPU (the
 process and its ffmpeg children; x264 threads count in full).
@@ -129,10 +134,18 @@ def main() -> None:
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--social-count", type=int, default=2, help="messages made into videos")
     parser.add_argument("--child-long", help=argparse.SUPPRESS)
+    parser.add_argument("--scale-workers", default="1,2,4")
+    parser.add_argument("--scale-messages", type=int, default=12)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--scale-only", action="store_true")
     args = parser.parse_args()
     if args.child_long:
         long_child(args.child_long)
         return
+    if not args.skip_scale:
+        scale_section(args)
+        if args.scale_only:
+            return
     if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     pinned = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
@@ -234,6 +247,20 @@ def social_line(sources: list[Path], assets: RenderAssets, work: Path) -> None:
               f"{seconds:.1f} s of video in {cpu:.1f} s CPU ({wall:.1f} s wall): "
               f"{seconds / cpu:.2f} s of video per CPU second")  # fmt: skip
     print(f"load average: {load_average()}")
+
+
+def scale_section(args: argparse.Namespace) -> None:
+    from benchlib import common, render_scale
+
+    common.handle_signals()
+    counts = [int(n) for n in args.scale_workers.split(",") if n.strip()]
+    log_line = common.machine_line()
+    print(log_line, flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-", ignore_cleanup_errors=True) as tmp:
+        try:
+            render_scale.run(counts, args.scale_messages, args.seconds, Path(tmp))
+        finally:
+            common.CLEANUP.run_all()  # the workers and redis-server, before their folder goes
 
 
 if __name__ == "__main__":

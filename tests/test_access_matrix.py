@@ -180,6 +180,7 @@ ROWS = [
     page("POST", "/admin/users/<int:user_id>/tokens", ONLY_ADMIN),
     page("POST", "/admin/tokens/<int:token_id>/revoke", ONLY_ADMIN),
     page("GET", "/admin/audit", ONLY_ADMIN),
+    page("GET", "/admin/jobs", ONLY_ADMIN),
     page("GET", "/stock-sounds", ONLY_ADMIN),
     page("GET", "/admin/speech/", ONLY_ADMIN),
     page("POST", "/admin/speech/providers/<engine>", ONLY_ADMIN),

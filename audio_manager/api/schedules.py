@@ -9,15 +9,16 @@ from flask import Response, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
+from werkzeug.http import unquote_etag
 
 from .. import http_cache
 from .. import scheduling as sched
 from ..access import roles
-from ..auth import current_actor
+from ..auth import bearer_value, current_actor
 from ..extensions import db
 from ..models import Role
 from ..models.base import MAX_ID, local_today
-from ..services.broadcast import playlists, plays, schedules, stations
+from ..services.broadcast import playlists, plays, poll_memory, schedules, stations
 from ..services.errors import ValidationFailed
 from ..services.messages import messages, versions
 from .areas import CsvUpload
@@ -241,13 +242,24 @@ def get_playlist(args: dict[str, Any]) -> Any:
             current_user, args["area"], day, args["days"], fmt, validator_extra(fmt), tags
         )
         if tag is not None:
+            _note(args, day, fmt, tag)
             return http_cache.not_modified(tag)
     result = playlists.for_code(current_user, args["area"], day, args["days"])
     if fmt != "json":
-        return playlist_download(result, fmt)
-    response = Response(result.json_body, mimetype="application/json")
-    response.headers.update(http_cache.cache_headers(playlists.remember(result, "json")))
+        response = playlist_download(result, fmt)
+    else:
+        response = Response(result.json_body, mimetype="application/json")
+        response.headers.update(http_cache.cache_headers(playlists.remember(result, "json")))
+    if fmt != "zip" and response.status_code == 200 and response.headers.get("ETag"):
+        _note(args, day, fmt, unquote_etag(response.headers["ETag"])[0] or "")
     return response
+
+
+def _note(args: dict[str, Any], day: Any, fmt: str, tag: str) -> None:
+    """What this device was told, for its polls while the database is away (poll_memory)."""
+    value = bearer_value()
+    if value is not None:
+        poll_memory.note(value, args["area"], day, args["days"], fmt, validator_extra(fmt), tag)
 
 
 @blp.route("/plays", methods=["POST"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import url_for
 
+from ..jobs import waiting_for_queue
+
 
 class AssetSchema(ma.Schema):
     sha256 = ma.fields.String()
@@ -41,6 +43,14 @@ class JobSchema(ma.Schema):
     queued_at = ma.fields.DateTime()
     started_at = ma.fields.DateTime(allow_none=True)
     finished_at = ma.fields.DateTime(allow_none=True)
+    waiting_for_service = ma.fields.Function(
+        lambda job: job.status == "queued" and waiting_for_queue(job.id),
+        metadata={
+            "description": "True while the job is recorded but the render service's queue "
+            "could not take it yet (it is queued as soon as the queue is back)",
+            "type": "boolean",
+        },
+    )
 
 
 class ContributorSchema(ma.Schema):

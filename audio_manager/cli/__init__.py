@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from .messages import versions_cli
     from .ringback import ringback_cli
     from .speech import speech_cli
+    from .storage import storage_cli
 
     for group in (
         users_cli,
@@ -26,6 +27,7 @@ def register(app: Flask) -> None:
         playlists_cli,
         ringback_cli,
         speech_cli,
+        storage_cli,
         versions_cli,
         cap_cli,
     ):

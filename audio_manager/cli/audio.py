@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -16,9 +18,17 @@ jobs_cli = AppGroup("jobs", help="Background render jobs.")
 
 @audio_cli.command("stock")
 def stock_command() -> None:
-    """Generate the chime and background beds (only the missing ones)."""
+    """Generate the chime and background beds (only the missing ones); an S3 bucket that is
+    missing is created first (see ``storage init``)."""
     from ..services.audio import stock
+    from ..storage import StorageError
 
+    try:
+        current_app.extensions["audio_manager.storage"].create_bucket()
+    except StorageError as error:
+        raise click.ClickException(
+            f"the storage cannot be used: {error.message} (see `flask storage init`)"
+        ) from None
     added = stock.install_generated(CLI_ACTOR)
     db.session.commit()
     click.echo(f"stock sounds: {added} added")
@@ -27,13 +37,24 @@ def stock_command() -> None:
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker for render jobs (with AUDIO_MANAGER_JOBS=rq)."""
-    from redis import Redis
-    from rq import Queue, Worker
+    """Run an RQ worker for render jobs (with AUDIO_MANAGER_JOBS=rq).
 
-    connection = Redis.from_url(current_app.config["REDIS_URL"])
-    queue = Queue(current_app.config["RQ_QUEUE"], connection=connection)
-    Worker([queue], connection=connection).work(burst=burst)
+    It reconnects when Redis goes away and comes back, and stops only on SIGTERM or SIGINT
+    (after the job it is running) or, with --burst, when the queue is empty."""
+    from ..jobs.worker import Supervisor
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    restarts = Supervisor(current_app._get_current_object()).run(burst=burst)  # type: ignore[attr-defined]
+    click.echo(f"jobs worker stopped ({restarts} reconnection(s))")
+
+
+@jobs_cli.command("maintain")
+def maintain_command() -> None:
+    """One round of upkeep: queue recorded work, re-queue lost jobs, sweep render folders."""
+    from ..jobs import backend
+
+    figures = backend().maintain()
+    click.echo(" ".join(f"{name}={value}" for name, value in figures.items()))
 
 
 @jobs_cli.command("retry")
@@ -52,5 +73,7 @@ def retry_command(job_id: int) -> None:
     except ServiceError as error:
         fail(error)
     db.session.commit()
-    enqueue_render(job_id)
-    click.echo(f"job {job_id} queued")
+    if enqueue_render(job_id):
+        click.echo(f"job {job_id} queued")
+    else:
+        click.echo(f"job {job_id} recorded; it waits for the render service (queue unreachable)")

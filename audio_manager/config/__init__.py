@@ -24,6 +24,7 @@ from .base import (
     parse_list,
 )
 from .cap import cap_settings
+from .jobs import jobs_settings
 from .speech import SPEECH_PROVIDERS, speech_settings
 
 __all__ = ["PREFIX", "PROJECT_ROOT", "SETTINGS", "SPEECH_PROVIDERS", "Setting", "instance_path"]
@@ -166,6 +167,7 @@ SETTINGS: tuple[Setting, ...] = (
         lambda: 900,
         "Longest a render job may run on an rq worker, in seconds.",
     ),
+    *jobs_settings(),
     Setting(
         "MAX_AUDIO_BYTES",
         "MAX_AUDIO_BYTES",

@@ -9,10 +9,14 @@ from flask import Flask, has_app_context
 from ..extensions import db
 from ..models import ImportStatus, InstallImport, JobStatus, RenderJob
 from ..models.base import utcnow
-from . import progress
+from . import leases, progress
+from .leases import claim
 
 log = logging.getLogger(__name__)
 _worker_app: Flask | None = None
+
+
+__all__ = ["claim", "queued_jobs", "rq_run", "run"]
 
 
 def queued_job_ids() -> list[int]:
@@ -35,56 +39,58 @@ def queued_jobs() -> list[tuple[str, int]]:
     return [("render", i) for i in queued_job_ids()] + [("install_import", i) for i in imports]
 
 
-def claim(job_id: int) -> bool:
-    """Move a queued job to running in one UPDATE: of two workers, exactly one wins."""
-    result = db.session.execute(
-        db.update(RenderJob)
-        .where(RenderJob.id == job_id, RenderJob.status == JobStatus.QUEUED)
-        .values(
-            status=JobStatus.RUNNING,
-            attempts=RenderJob.attempts + 1,
-            started_at=utcnow(),
-            error=None,
-            error_code=None,
-        )
-    )
-    db.session.commit()
-    return result.rowcount == 1
-
-
 def run_render_job(job_id: int) -> None:
-    """A version's audio (kind "audio"), or its social videos (kind "social"). When the audio
-    is made and the message opted in to social videos, their job is queued next."""
+    """Claim the job with a lease, render while a heartbeat renews it, then record the outcome,
+    fenced by the attempt: a worker whose job was taken over records nothing. A job makes a
+    version's audio (kind "audio") or its social videos (kind "social"); when the audio is made
+    and the message opted in to social videos, their job is queued next."""
     from ..services.audio import rendering, social
 
-    if not claim(job_id):
+    attempt = claim(job_id)
+    if attempt is None:
         log.info("render job %s is not queued; skipped", job_id)
         return
     job = db.session.get(RenderJob, job_id)
     assert job is not None
+    values: dict[str, object]
     follow: RenderJob | None = None
     try:
-        if job.kind == "social":
-            rendering.render_social(job.version)
-        else:
-            rendering.render_version(job.version)
-            follow = social.follow_up(job.version)
+        with leases.heartbeat(job_id, attempt) as lost:
+            if job.kind == "social":
+                rendering.render_social(job.version)
+            else:
+                rendering.render_version(job.version)
+                follow = social.follow_up(job.version)
+            if lost.is_set():
+                raise LeaseLost()
+            values = {"status": JobStatus.DONE}
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("render job %s attempt %s was taken over; its result dropped", job_id, attempt)
+        return
     except Exception as exc:
         db.session.rollback()
-        job = db.session.get(RenderJob, job_id)
-        assert job is not None
         code, message = rendering.describe_failure(exc)
         if code == "internal_error":
             log.exception("render job %s failed", job_id)
-        job.status, job.error_code, job.error = JobStatus.FAILED, code, message
-    else:
-        job.status = JobStatus.DONE
-    job.finished_at = utcnow()
+        values = {"status": JobStatus.FAILED, "error_code": code, "error": message}
+    values.update(finished_at=utcnow(), lease_until=None)
+    result = db.session.execute(
+        db.update(RenderJob).where(leases.held(job_id, attempt)).values(**values)  # type: ignore[arg-type]
+    )
+    if result.rowcount != 1:  # the lease ran out and another worker has the job now
+        db.session.rollback()
+        log.warning("render job %s attempt %s lost its lease; result dropped", job_id, attempt)
+        return
     db.session.commit()
     if follow is not None:
         from . import enqueue_render
 
         enqueue_render(follow.id)
+
+
+class LeaseLost(Exception):
+    """The job was given to another worker while this one rendered."""
 
 
 def claim_import(import_id: int) -> bool:

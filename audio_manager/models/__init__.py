@@ -2,7 +2,16 @@
 
 from .accounts import ApiToken, ApprovalLanguage, LoginSession, Role, User, UserArea, UserRole
 from .areas import Area, AreaLanguage
-from .audio import Asset, BrandImage, JobStatus, RenderJob, Rendition, StockSound
+from .audio import (
+    Asset,
+    BrandImage,
+    JobStatus,
+    OutboxEntry,
+    RenderJob,
+    Rendition,
+    StockSound,
+    record_outbox,
+)
 from .audit import AuditEvent
 from .cap import CapAlert, CapInbound, CapSettings, CapSource, CapSourceKind
 from .data_versions import DataVersion, PlaylistScope
@@ -60,6 +69,7 @@ __all__ = [
     "LexiconEntry",
     "LoginSession",
     "Message",
+    "OutboxEntry",
     "PlayCount",
     "PlayEvent",
     "PlaylistScope",
@@ -85,4 +95,5 @@ __all__ = [
     "Version",
     "VersionContributor",
     "VersionStatus",
+    "record_outbox",
 ]

@@ -75,6 +75,15 @@ class RenderJob(db.Model):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when a worker claims the job and renewed by its heartbeat: a running job whose lease
+    # ran out lost its worker and goes back to the queue (see jobs/leases.py).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    worker: Mapped[str | None] = mapped_column(String(120))  # host:pid of the claim
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last sent to a queue
+    # Starts allowed before a lost worker fails the job (a manual retry gives a fresh budget);
+    # empty: JOB_MAX_ATTEMPTS.
+    max_attempts: Mapped[int | None] = mapped_column(Integer)
 
     version = relationship("Version", back_populates="jobs")
 
@@ -114,3 +123,28 @@ class BrandImage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     asset: Mapped[Asset] = relationship(lazy="joined")
+
+
+class OutboxEntry(db.Model):
+    """Work recorded in the same transaction as its job row, waiting to be put on the queue.
+
+    The queue (Redis) may be away when a job is accepted: the entry stays until a dispatcher
+    (the web process right after the commit, or a worker's maintenance loop later) has queued
+    it, so an accepted job is never lost between the database and the queue.
+    """
+
+    __tablename__ = "job_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(32))  # render | install_import
+    target_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+def record_outbox(task: str, target_id: int) -> OutboxEntry:
+    """Add an outbox entry to the session (the caller's transaction commits it with the job)."""
+    entry = OutboxEntry(task=task, target_id=target_id)
+    db.session.add(entry)
+    return entry

@@ -144,6 +144,14 @@ class Storage(ABC):
         """A filesystem path to serve the object from, when the store has one."""
         return None
 
+    def check(self) -> None:
+        """Raise StorageError if the store cannot be used now (health checks)."""
+        return None
+
+    def create_bucket(self) -> bool:
+        """Make the store's container if missing (``storage init``); True when created."""
+        return False
+
     def presigned_url(
         self,
         key: str,

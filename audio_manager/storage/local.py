@@ -20,6 +20,7 @@ from .base import (
     ObjectNotFoundError,
     RangeReader,
     Storage,
+    StorageError,
     check_key,
     key_layout,
 )
@@ -33,6 +34,19 @@ class LocalStorage(Storage):
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder: {exc.strerror}") from exc
+        if not os.access(self.root, os.W_OK):
+            raise StorageError("the folder is not writable")
+
+    def create_bucket(self) -> bool:
+        existed = self.root.is_dir()
+        self.check()
+        return not existed
 
     def _path(self, key: str) -> Path:
         return self.root / key_layout(key)

@@ -39,6 +39,15 @@ class S3Storage(Storage):
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.region = region
+        self._settings = {
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "aws_access_key_id": access_key_id,
+            "aws_secret_access_key": secret_access_key,
+            "aws_session_token": session_token,
+        }
+        self._probe: Any = None if client is None else client
         if client is None:
             import boto3
             from botocore.config import Config
@@ -56,6 +65,63 @@ class S3Storage(Storage):
 
     def __repr__(self) -> str:
         return f"S3Storage(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    def _probe_client(self) -> Any:
+        """A client with short timeouts and no retries, for health checks."""
+        if self._probe is None:
+            import boto3
+            from botocore.config import Config
+
+            self._probe = boto3.client(
+                "s3",
+                **self._settings,
+                config=Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1}),
+            )
+        return self._probe
+
+    def check(self) -> None:
+        """A HEAD on the bucket: raises StorageError saying what is wrong."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._probe_client().head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchBucket", "NotFound"):
+                raise StorageError(f"bucket {self.bucket} does not exist") from exc
+            if code in ("403", "AccessDenied", "Forbidden"):
+                raise StorageError(f"access to bucket {self.bucket} denied") from exc
+            raise StorageError(f"S3 answered {code or 'an error'}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 unreachable ({type(exc).__name__})") from exc
+
+    def create_bucket(self) -> bool:
+        """Create the bucket if it is missing. True when created, False when it was there;
+        StorageError when it cannot be (no permission, a name taken by someone else)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.check()
+            return False
+        except StorageError as missing:
+            if "does not exist" not in missing.message:
+                raise
+        extra: dict[str, Any] = {}
+        if self.region and self.region != "us-east-1":
+            extra["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        try:
+            self.client.create_bucket(Bucket=self.bucket, **extra)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "BucketAlreadyOwnedByYou":
+                return False
+            raise StorageError(
+                f"cannot create bucket {self.bucket}: {code or 'refused'}"
+                + (" (the credentials may not create buckets)" if code == "AccessDenied" else "")
+            ) from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 unreachable ({type(exc).__name__})") from exc
+        return True
 
     def _object(self, key: str) -> str:
         return self.prefix + key_layout(key)

@@ -8,6 +8,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from . import (
         account,
+        admin_jobs,
         admin_users,
         approvals,
         areas,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         areas,
         admin_users,
+        admin_jobs,
         health,
         production,
         speech_admin,

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from ..models.base import as_id
@@ -48,3 +49,17 @@ def db_int(value: str) -> int:
     if as_id(number) is None:
         raise ValueError(value)
     return number
+
+
+WAITING = _l(
+    "Waiting for the render service: the work is recorded and starts as soon as the service "
+    "is back."
+)
+
+
+def flash_queued(dispatched: bool, number: int) -> None:
+    """After a version was made: its audio is being prepared, or waits for the render service."""
+    if dispatched:
+        flash(str(_l("Version %(n)d created; the audio is being prepared.", n=number)), "success")
+    else:
+        flash(_l("Version %(n)d created.", n=number) + " " + str(WAITING), "warning")

@@ -16,6 +16,7 @@ from .. import http_cache, signed_links
 from ..access import api_error, public
 from ..models import Asset
 from ..services.audio.assets import by_sha256, extension_for, storage
+from ..storage import StorageError
 
 bp = Blueprint("media", __name__)
 
@@ -71,15 +72,27 @@ def serve_asset(
     keep it, shared caches and proxies may not."""
     store = storage()
     path = store.local_path(asset.storage_key)
-    if path is None:
+    proxy = current_app.config["S3_PROXY_DOWNLOADS"]
+    if path is None and not proxy:
         url = store.presigned_url(
             asset.storage_key, expires_in=presigned_seconds, filename=name, content_type=asset.mime
         )
         return redirect(url)
+    if path is None:  # S3, streamed through the app (S3_PROXY_DOWNLOADS)
+        try:
+            store.size(asset.storage_key)  # unreadable: an error status, not a 200 cut short
+        except StorageError:
+            return api_error(
+                503, "storage_unavailable", _("The audio store could not be reached. Retry later.")
+            )
 
     def produce(start: int, stop: int) -> Any:
-        with path.open("rb") as src:
-            src.seek(start)
+        if path is None:
+            source = store.open(asset.storage_key, start, stop - start)
+        else:
+            source = path.open("rb")
+            source.seek(start)
+        with source as src:
             left = stop - start
             while left > 0 and (chunk := src.read(min(1 << 16, left))):
                 left -= len(chunk)

@@ -40,7 +40,7 @@ from ..services.speech import catalogue
 from ..services.speech import preferences as speech_preferences
 from ..services.speech.spoken import spoken_text
 from . import bulletins as bulletins_page
-from .forms import as_choices, db_int, error_text
+from .forms import as_choices, db_int, error_text, flash_queued
 from .production import PRIORITIES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -269,18 +269,19 @@ def create_version(message_id: int) -> Any:
         refused = _refuse(error, 422)
         return refused if refused is not None else redirect(back)
     db.session.commit()
-    enqueue_render(job.id)
+    dispatched = enqueue_render(job.id)
     if _wants_json():
         return jsonify(
             {
                 "version_id": version.id,
                 "number": version.number,
                 "job_id": job.id,
+                "waiting_for_service": not dispatched,
                 "job_url": url_for("api_production.get_job", job_id=job.id),
                 "panel_url": url_for("messages.panel", message_id=message.id, language=language),
             }
         ), 202
-    flash(_("Version %(n)d created; the audio is being prepared.", n=version.number), "success")
+    flash_queued(dispatched, version.number)
     return redirect(back)
 
 

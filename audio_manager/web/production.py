@@ -17,15 +17,15 @@ from .. import languages
 from ..access import roles
 from ..auth import current_actor
 from ..extensions import db
-from ..jobs import enqueue_render
-from ..models import RenderJob, Role
+from ..jobs import enqueue_render, waiting_for_queue
+from ..models import JobStatus, RenderJob, Role
 from ..production.engines import ALL_ENGINES
 from ..production.errors import ProductionError
 from ..services.audio import rendering, social, stock
 from ..services.errors import NotFound, ServiceError
 from ..services.messages import messages, versions
 from ..services.speech import labels as speech_labels
-from .forms import as_choices, flash_error
+from .forms import WAITING, as_choices, flash_error, flash_queued
 
 bp = Blueprint("production", __name__)
 
@@ -126,11 +126,7 @@ def studio() -> Any:
             status = 422
         else:
             db.session.commit()
-            enqueue_render(job.id)
-            flash(
-                _("Version %(n)d created; the audio is being prepared.", n=version.number),
-                "success",
-            )
+            flash_queued(enqueue_render(job.id), version.number)
             return redirect(url_for("production.version", version_id=version.id))
     elif request.method == "POST":
         status = 422
@@ -141,10 +137,14 @@ def studio() -> Any:
 @roles(*READERS)
 def version(version_id: int) -> Any:
     item = versions.get(version_id)
+    job = item.latest_job  # the audio's (social videos have their own section)
     return render_template(
         "production/version.html",
         version=item,
-        job=item.latest_job,
+        job=job,
+        waiting_for_service=job is not None
+        and job.status == JobStatus.QUEUED
+        and waiting_for_queue(job.id),
         social_names=social.outputs(),
         social_renditions=social.renditions_of(item),
         social_labels=SOCIAL_LABELS,
@@ -166,8 +166,12 @@ def retry_job(job_id: int) -> Any:
         _refuse(error)
     else:
         db.session.commit()
-        enqueue_render(job.id)
-        flash(_("The job has been queued again."), "success")
+        if enqueue_render(job.id):
+            flash(_("The job has been queued again."), "success")
+        else:
+            flash(WAITING, "warning")
+    if request.form.get("next") == "admin":  # the Background jobs page's retry button
+        return redirect(url_for("admin_jobs.index"))
     return redirect(url_for("production.version", version_id=job.version_id))
 
 

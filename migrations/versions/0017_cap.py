@@ -1,7 +1,7 @@
 """cap: alerts published, settings, upstream sources and what they sent
 
 Revision ID: 0017_cap
-Revises: 0013_stations
+Revises: 0014_job_leases
 Create Date: 2026-12-02 06:11:33.345982
 
 CAP 1.2 out and in: every alert published is kept with its XML (cap_alerts, so an identifier
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_cap'
-down_revision = '0013_stations'
+down_revision = '0014_job_leases'
 branch_labels = None
 depends_on = None
 

@@ -50,6 +50,11 @@ MESSAGES = {
     "too_short": _l("The recording is too short."),
     "empty_bulletin": _l("A bulletin needs parts with audio."),
     "invalid_gap": _l("The gap must be 0-10 seconds."),
+    "worker_lost": _l(
+        "The render stopped several times without finishing (its worker was lost: out of "
+        "memory, a restart or a crash). Retry it, or upload a shorter recording."
+    ),
+    "storage_unavailable": _l("The audio store could not be reached. Retry later."),
 }
 GENERIC = _l("The audio could not be processed. The details have been logged.")
 # Details that are ffmpeg's or an engine's own words.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,15 +11,26 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import JobStatus, RenderJob, Rendition, SourceKind, StockSound, Version
+from ...models import (
+    JobStatus,
+    RenderJob,
+    Rendition,
+    SourceKind,
+    StockSound,
+    Version,
+    record_outbox,
+)
 from ...models.base import utcnow
 from ...production import errors as production_errors
+from ...storage import StorageError
 from .. import audit
 from ..context import Actor
 from ..errors import Conflict
 from . import brand
 from .assets import fetch_to, profiles, store_file
 from .production_messages import MESSAGES, log
+
+WORKDIR_PREFIX = "am-job-"
 
 
 def profile_names() -> list[str]:
@@ -80,7 +92,8 @@ def render_social(version: Version) -> list[Rendition]:
 def _render(version: Version, names: list[str]) -> list[Rendition]:
     from ...production.render import RenderAssets, discard, render
 
-    workdir = Path(tempfile.mkdtemp(prefix="am-job-"))
+    # The folder names its process: a sweep removes those of processes that died (kill -9).
+    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     try:
         layout: list[tuple[float, float]] = []
         source = _source_wav(version, workdir, layout)
@@ -119,12 +132,19 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
             return exc.code, exc.message
         log.warning("render failed: %s %s %r", exc.code, exc.message, exc.details)
         return exc.code, "The audio could not be processed. The details have been logged."
+    if isinstance(exc, StorageError):
+        log.warning("render failed: storage: %s", exc)
+        return "storage_unavailable", "The audio store could not be reached. Retry later."
     return "internal_error", f"Internal error ({type(exc).__name__}). The details have been logged."
 
 
 def new_job(version: Version, kind: str = "audio") -> RenderJob:
+    """A queued job and its outbox entry, in the caller's transaction: both are kept or neither,
+    and the entry is put on the queue after the commit (or later, when the queue is back)."""
     job = RenderJob(version=version, status=JobStatus.QUEUED, kind=kind)
     db.session.add(job)
+    db.session.flush()
+    record_outbox("render", job.id)
     return job
 
 
@@ -134,6 +154,9 @@ def retry(actor: Actor, job: RenderJob) -> RenderJob:
         raise Conflict(_l("Only a failed job can be retried."), code="job_not_failed")
     job.status, job.error, job.error_code = JobStatus.QUEUED, None, None
     job.queued_at, job.started_at, job.finished_at = utcnow(), None, None
+    job.lease_until, job.worker = None, None
+    job.max_attempts = job.attempts + current_app.config["JOB_MAX_ATTEMPTS"]  # a fresh budget
+    record_outbox("render", job.id)
     audit.record(
         actor,
         "job.retry",

@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import ImportStatus, InstallImport
+from ...models import ImportStatus, InstallImport, record_outbox
 from ...models.base import as_id, utcnow
 from .. import audit
 from ..context import Actor
@@ -281,6 +281,7 @@ def commit(actor: Actor, record: InstallImport) -> InstallImport:
             "processed_rows": 0,
         },
     )
+    record_outbox("install_import", record.id)  # queued after the commit, or once the queue is back
     return record
 
 
