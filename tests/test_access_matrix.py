@@ -151,6 +151,7 @@ ROWS = [
     page("POST", "/language", PUBLIC),
     page("GET", "/healthz", PUBLIC),
     page("GET", "/livez", PUBLIC),
+    page("GET", "/favicon.ico", PUBLIC),
     page("GET", "/media/<int:expires>/<signature>/<name>", PUBLIC, 403),  # a forged link
     page("GET", "/", EVERYONE),
     page("GET", "/account/password", EVERYONE),

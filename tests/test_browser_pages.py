@@ -78,3 +78,113 @@ def test_phone_tour_screenshots(chromium: Any, live_server: str, tour: Any) -> N
             page.screenshot(path=str(folder / f"{role}-{slug(path)}.png"), full_page=True)
         page.context.close()
     (folder / "widths.txt").write_text("\n".join(widths) + "\n")
+
+
+# What a page must not show in Vietnamese: English words of the interface, voice names,
+# language codes (lowercase; "Kinh", "Hoa", "Khmer" are the names) and audit action codes.
+ENGLISH = re.compile(
+    r"\b(?:Played|Not played|Draft|Pending|Approved|Rejected|Retired|Expired|Monday|Tuesday|"
+    r"Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun|None|True|False|"
+    r"Vietnamese|Chinese|Cantonese|Mandarin|southern|northern|eSpeak|espeak|Piper|"
+    r"draft|pending|approved|rejected|retired|submit|approve|reject|"
+    r"kinh|hoa|khmer|vi|km|yue|zh)\b"
+)
+ACTION_CODE = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
+WORDS = """() => {
+  const texts = [document.title, document.body.innerText];
+  for (const o of document.querySelectorAll("option")) texts.push(o.textContent);
+  for (const e of document.querySelectorAll("[aria-label],[placeholder],[title]"))
+    texts.push(e.getAttribute("aria-label") || "", e.getAttribute("placeholder") || "",
+               e.getAttribute("title") || "");
+  // text in another language on purpose: the language switch, scripts, file names
+  for (const e of document.querySelectorAll("[lang]:not(html), code, kbd, .filename, textarea"))
+    texts.push("\\u0000" + e.innerText);
+  return texts;
+}"""
+UNNAMED = """() => {
+  const named = (e) => {
+    if (e.getAttribute("aria-label") || e.getAttribute("aria-labelledby") || e.title) return true;
+    if (e.labels && [...e.labels].some(l => l.innerText.trim())) return true;
+    if (["BUTTON", "SUMMARY"].includes(e.tagName) && e.innerText.trim()) return true;
+    const pressable = ["submit", "button", "reset"].includes(e.type);
+    if (e.tagName === "INPUT" && pressable && e.value) return true;
+    return false;
+  };
+  return [...document.querySelectorAll("input, select, textarea, button, summary")]
+    .filter(e => e.type !== "hidden" && e.offsetParent !== null && !named(e))
+    .map(e => e.outerHTML.slice(0, 120));
+}"""
+OVERFLOW = """(limit) => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > limit + 0.5 && !e.closest(".table-scroll"))
+  .slice(0, 5)
+  .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    "main button, main select, main [role=button], header summary, main input"
+    + ":not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])")]
+  .filter(e => e.offsetParent !== null && e.getBoundingClientRect().height < 43.5)
+  .map(e => e.outerHTML.slice(0, 100) + " " + e.getBoundingClientRect().height)"""
+
+
+def vietnamese_faults(page: Any) -> list[str]:
+    texts = page.evaluate(WORDS)
+    visible, exempt = (
+        [t for t in texts if not t.startswith("\0")],
+        [t[1:] for t in texts if t.startswith("\0")],
+    )
+    faults = []
+    for text in visible:
+        for allowed in exempt:
+            if allowed.strip():
+                text = text.replace(allowed, " ")
+        faults += ENGLISH.findall(text)
+        faults += [
+            m
+            for m in ACTION_CODE.findall(text)
+            if not re.search(r"\.(?:wav|mp3|csv|zip|json|ics|m3u8|html|xlsx|ogg)$", m)
+        ]
+    return faults
+
+
+def check_page(page: Any, path: str, width: int, phone: bool) -> list[str]:
+    faults: list[str] = []
+    response = page.goto(path)
+    assert response is not None and response.status == 200, (path, response and response.status)
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    if scroll > width:
+        faults.append(f"{scroll}px wide: {page.evaluate(OVERFLOW, width)}")
+    links = page.locator(".site-header .nav-wide a")
+    if phone:
+        menu = page.locator(".nav-menu > summary")
+        if menu.count():
+            menu.click()
+            links = page.locator(".nav-menu a")
+        small = page.evaluate(SMALL_TARGETS)
+        if small:
+            faults.append(f"touch targets under 44px: {small[:3]}")
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        if box is None or box["x"] < 0 or box["x"] + box["width"] > width or box["height"] == 0:
+            faults.append(f"navigation link out of reach: {links.nth(index).inner_text()}")
+    unnamed = page.evaluate(UNNAMED)
+    if unnamed:
+        faults.append(f"controls without a name: {unnamed[:3]}")
+    words = vietnamese_faults(page)
+    if words:
+        faults.append(f"English or codes on a Vietnamese page: {sorted(set(words))}")
+    return [f"{path}: {fault}" for fault in faults]
+
+
+@pytest.mark.parametrize("device", ["phone", "laptop"])
+def test_every_page_fits_and_reads_vietnamese(
+    chromium: Any, live_server: str, tour: Any, device: str
+) -> None:
+    phone = device == "phone"
+    faults: list[str] = []
+    for role, paths in tour.items():
+        page = open_as(chromium, live_server, role, PHONE if phone else LAPTOP)
+        for path in paths:
+            faults += [
+                f"{role} {fault}" for fault in check_page(page, path, 390 if phone else 1366, phone)
+            ]
+        page.context.close()
+    assert faults == [], "\n".join(faults)
