@@ -18,6 +18,15 @@ class Language:
     bcp47: str
     label: object  # a lazy translatable string
     native_name: str
+    name: object = None  # the short name officers use ("Kinh", "Hoa", "Khmer"), lazy
+
+
+def name_of(code: str | None) -> str:
+    """The short name of a language ("Kinh"), or the code of one not registered."""
+    found = _REGISTRY.get(code or "")
+    if found is None:
+        return code or ""
+    return str(found.name or found.label)
 
 
 _REGISTRY: dict[str, Language] = {}
@@ -39,6 +48,6 @@ def all_languages() -> list[Language]:
     return list(_REGISTRY.values())
 
 
-register(Language("kinh", "vi", _l("Kinh (Vietnamese)"), "Tiếng Việt"))
-register(Language("hoa", "zh", _l("Hoa (Chinese)"), "中文"))
-register(Language("khmer", "km", _l("Khmer"), "ភាសាខ្មែរ"))
+register(Language("kinh", "vi", _l("Kinh (Vietnamese)"), "Tiếng Việt", _l("Kinh")))
+register(Language("hoa", "zh", _l("Hoa (Chinese)"), "中文", _l("Hoa")))
+register(Language("khmer", "km", _l("Khmer"), "ភាសាខ្មែរ", _l("Khmer")))
