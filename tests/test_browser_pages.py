@@ -188,3 +188,50 @@ def test_every_page_fits_and_reads_vietnamese(
             ]
         page.context.close()
     assert faults == [], "\n".join(faults)
+
+
+def test_today_on_a_phone_confirms_only_what_is_due(
+    app: Any, chromium: Any, live_server: str, tour: Any
+) -> None:
+    """Now and next on top; big buttons only for items whose time has come; "not played" with
+    a reason picked from the common ones; "confirm all" confirms the due items and no other."""
+    import sqlalchemy as sa
+
+    from audio_manager.models import PlayEvent
+
+    due, later = page_tour.due_and_later_times(page_tour.local_now())
+    page = open_as(chromium, live_server, "operator", PHONE)
+    page.goto("/today")
+    assert page.locator(".slot-now").inner_text().count(due.strftime("%H:%M")) == 1
+    later_rows = page.locator("tr.item-later")
+    has_later = later > page_tour.local_now().time()
+    if has_later:
+        assert page.locator(".slot-next").inner_text().count(later.strftime("%H:%M")) == 1
+        assert later_rows.count() == 3  # Kinh, Hoa (missing), Khmer
+        assert later_rows.locator("button, summary").count() == 0
+        assert later_rows.first.inner_text().count("Chưa đến giờ") == 1
+    assert page.locator("tr.item-ok:not(.item-later)").count() == 2  # Kinh, Khmer: due
+    played = page.locator("button.confirm-played").first.bounding_box()
+    assert played is not None and played["height"] >= 44 and played["width"] >= 140
+
+    # Kinh was not played: the reason comes from the picker, plus the operator's words.
+    row = page.locator("tr.item-ok").first
+    row.locator("summary", has_text="Không phát").click()
+    row.locator("select[name=reason_choice]").select_option(label="Mất điện")
+    row.locator("input[name=reason]").fill("cả xã")
+    row.locator("button.confirm-not-played").click()
+    page.wait_for_load_state("load")
+    assert page.locator(".flash-success").count() == 1
+    assert "Mất điện: cả xã" in page.locator("tr.item-ok").first.inner_text()
+
+    page.locator("form.bulk button").click()
+    page.wait_for_load_state("load")
+    flashes = page.locator(".flash").all_inner_texts()
+    assert len(flashes) == 1 and flashes[0].startswith("Đã xác nhận 1,"), flashes
+    assert page.locator("form.bulk").count() == 0  # nothing due is left open
+    with app.app_context():
+        events = db.session.scalars(sa.select(PlayEvent)).all()
+        assert {(e.language, e.played) for e in events} == {("kinh", False), ("khmer", True)}
+        assert {e.reason for e in events if not e.played} == {"Mất điện: cả xã"}
+        assert all(e.occurrence_at is None or e.occurrence_at.minute == due.minute for e in events)
+    page.context.close()
