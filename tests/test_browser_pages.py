@@ -145,48 +145,95 @@ def vietnamese_faults(page: Any) -> list[str]:
     return faults
 
 
-def check_page(page: Any, path: str, width: int, phone: bool) -> list[str]:
+AXE = "/static/vendor/axe-core/axe.min.js"  # served by the app: the pages' CSP allows it
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    resultTypes: ["violations"],
+  });
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => `${v.id} (${v.impact}): `
+      + v.nodes.slice(0, 2).map(n => n.target.join(" ")).join(", "));
+}"""
+
+
+def check_page(page: Any, path: str, width: int, phone: bool, *, first_visit: bool) -> list[str]:
+    """What is wrong with this page at this width; ``first_visit``: the checks that do not
+    depend on who looks (words, axe) run on a path's first visit only."""
     faults: list[str] = []
     response = page.goto(path)
     assert response is not None and response.status == 200, (path, response and response.status)
     scroll = page.evaluate("document.documentElement.scrollWidth")
     if scroll > width:
         faults.append(f"{scroll}px wide: {page.evaluate(OVERFLOW, width)}")
-    links = page.locator(".site-header .nav-wide a")
     if phone:
-        menu = page.locator(".nav-menu > summary")
-        if menu.count():
-            menu.click()
-            links = page.locator(".nav-menu a")
         small = page.evaluate(SMALL_TARGETS)
         if small:
             faults.append(f"touch targets under 44px: {small[:3]}")
-    for index in range(links.count()):
-        box = links.nth(index).bounding_box()
-        if box is None or box["x"] < 0 or box["x"] + box["width"] > width or box["height"] == 0:
-            faults.append(f"navigation link out of reach: {links.nth(index).inner_text()}")
     unnamed = page.evaluate(UNNAMED)
     if unnamed:
         faults.append(f"controls without a name: {unnamed[:3]}")
-    words = vietnamese_faults(page)
-    if words:
-        faults.append(f"English or codes on a Vietnamese page: {sorted(set(words))[:8]}")
+    if first_visit:
+        words = vietnamese_faults(page)
+        if words:
+            faults.append(f"English or codes on a Vietnamese page: {sorted(set(words))[:8]}")
+        page.add_script_tag(url=AXE)
+        violations = page.evaluate(AXE_RUN)
+        if violations:
+            faults.append(f"axe: {violations}")
+    faults += navigation_faults(page, width, phone)
     return [f"{path}: {fault}" for fault in faults]
 
 
-@pytest.mark.parametrize("device", ["phone", "laptop"])
-def test_every_page_fits_and_reads_vietnamese(
-    chromium: Any, live_server: str, tour: Any, device: str
-) -> None:
+def navigation_faults(page: Any, width: int, phone: bool) -> list[str]:
+    """Every navigation link is on the screen, at once or behind the menu (phone) or the
+    account menu (laptop) opened by a tap."""
+    if phone:
+        page.locator(".nav-menu > summary").click()
+        links = page.locator(".nav-menu a, .nav-menu button")
+    else:
+        account = page.locator(".nav-wide details.dropdown > summary")
+        if account.count():
+            account.click()
+        links = page.locator(".nav-wide a, .nav-wide button")
+    faults = []
+    for box, text in zip(
+        links.evaluate_all("(els) => els.map(e => e.getBoundingClientRect().toJSON())"),
+        links.all_inner_texts(),
+        strict=True,
+    ):
+        if box["width"] == 0 or box["left"] < 0 or box["right"] > width or box["top"] < 0:
+            faults.append(f"navigation link out of reach: {text!r} {box}")
+    if not links.count():
+        faults.append("no navigation links")
+    return faults
+
+
+def sweep(chromium: Any, live_server: str, tour: Any, device: str) -> list[str]:
     phone = device == "phone"
+    seen: set[str] = set()
     faults: list[str] = []
     for role, paths in tour.items():
         page = open_as(chromium, live_server, role, PHONE if phone else LAPTOP)
         for path in paths:
-            faults += [
-                f"{role} {fault}" for fault in check_page(page, path, 390 if phone else 1366, phone)
-            ]
+            first = path not in seen
+            seen.add(path)
+            if not phone and not first and path != "/":
+                continue  # on a laptop, each page once (and every role's start page)
+            found = check_page(page, path, 390 if phone else 1366, phone, first_visit=first)
+            faults += [f"{role} {fault}" for fault in found]
         page.context.close()
+    return faults
+
+
+def test_every_page_of_every_role_fits_a_phone(chromium: Any, live_server: str, tour: Any) -> None:
+    faults = sweep(chromium, live_server, tour, "phone")
+    assert faults == [], "\n".join(faults)
+
+
+def test_every_page_fits_a_laptop(chromium: Any, live_server: str, tour: Any) -> None:
+    faults = sweep(chromium, live_server, tour, "laptop")
     assert faults == [], "\n".join(faults)
 
 
@@ -234,4 +281,48 @@ def test_today_on_a_phone_confirms_only_what_is_due(
         assert {(e.language, e.played) for e in events} == {("kinh", False), ("khmer", True)}
         assert {e.reason for e in events if not e.played} == {"Mất điện: cả xã"}
         assert all(e.occurrence_at is None or e.occurrence_at.minute == due.minute for e in events)
+    page.context.close()
+
+
+WEIGHT = """async () => {
+  await document.fonts.ready;
+  await new Promise(resolve => setTimeout(resolve, 200));
+  const page = performance.getEntriesByType("navigation")[0];
+  const parts = performance.getEntriesByType("resource")
+    .map(r => [r.name.replace(location.origin, ""), r.transferSize]);
+  return [page.transferSize, parts];
+}"""
+FIRST_VISIT_BUDGET = 200 * 1024
+LATER_PAGE_BUDGET = 30 * 1024
+
+
+def weigh(page: Any, path: str) -> tuple[int, list[tuple[str, int]]]:
+    page.goto(path)
+    document, parts = page.evaluate(WEIGHT)
+    return document + sum(size for _name, size in parts), parts
+
+
+def test_page_weight_on_a_slow_link(chromium: Any, live_server: str, tour: Any) -> None:
+    """Bytes over the wire, from the browser's resource timing: the first visit to the login
+    page (empty cache) and later pages once the shared files are cached."""
+    page = open_as(chromium, live_server, "anonymous", PHONE)
+    first, parts = weigh(page, "/login")
+    lines = [f"first visit /login: {first / 1024:.1f} KiB"]
+    lines += [f"    {size / 1024:6.1f} KiB {name}" for name, size in parts]
+    page.fill("input[name=username]", "operator")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url("**/")
+    home, _parts = weigh(page, "/")
+    lines.append(f"start page after login (script fonts first loaded): {home / 1024:.1f} KiB")
+    later = {path: weigh(page, path) for path in ("/today", "/reports/", "/ringback/", "/areas/")}
+    lines += [f"later page {path}: {size / 1024:.1f} KiB" for path, (size, _p) in later.items()]
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "page-weights.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    assert first <= FIRST_VISIT_BUDGET, lines
+    for path, (size, found) in later.items():
+        assert size <= LATER_PAGE_BUDGET, (path, size, found)
+        cached = [name for name, bytes_ in found if name.startswith("/static/") and bytes_ > 0]
+        assert cached == [], (path, cached)  # shared files come from the cache, unasked
     page.context.close()
