@@ -47,6 +47,7 @@ def build(folder: Path) -> dict[str, Any]:
     due, later = due_and_later_times(local_now())
     rec = Recurrence("daily", today - timedelta(days=1), today + timedelta(days=30), (due, later))
     w["schedule"] = schedules.create(actor(w["editor"]), w["message"], [by_code("94101")], rec)
+    w["times"] = (due, later)
     db.session.commit()
     w["carrier"] = make_carrier("viettel")
     w["release"] = live_tone(w["editor"], w["carrier"], "123456", folder)

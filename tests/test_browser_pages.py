@@ -38,14 +38,19 @@ def clean_tables() -> None:
 
 
 @pytest.fixture(scope="module")
-def tour(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[str]]]:
+def world(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     wipe_tables(app)
     with app.app_context():
         w = page_tour.build(tmp_path_factory.mktemp("tour"))
-        listing = page_tour.pages(w)
+        found = {"pages": page_tour.pages(w), "times": w["times"]}
         db.session.remove()
-    yield listing
+    yield found
     wipe_tables(app)
+
+
+@pytest.fixture(scope="module")
+def tour(world: dict[str, Any]) -> dict[str, list[str]]:
+    return world["pages"]
 
 
 def open_as(chromium: Any, live_server: str, role: str, device: dict[str, Any]) -> Any:
@@ -145,7 +150,7 @@ def vietnamese_faults(page: Any) -> list[str]:
     return faults
 
 
-AXE = "/static/vendor/axe-core/axe.min.js"  # served by the app: the pages' CSP allows it
+AXE = "vendor/axe-core/axe.min.js"  # served by the app (the pages' CSP allows it), cached
 AXE_RUN = """async () => {
   const result = await axe.run(document, {
     runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
@@ -158,87 +163,110 @@ AXE_RUN = """async () => {
 }"""
 
 
-def check_page(page: Any, path: str, width: int, phone: bool, *, first_visit: bool) -> list[str]:
+NAVIGATION = """(phone) => {
+  // The toggles are <details>: opened here as a tap would (one real tap per role is tested).
+  const toggle = document.querySelector(phone ? ".nav-menu" : ".nav-wide details.dropdown");
+  if (toggle) toggle.open = true;
+  const links = phone ? ".nav-menu a, .nav-menu button" : ".nav-wide a, .nav-wide button";
+  return [...document.querySelectorAll(links)]
+    .map(e => [e.textContent.trim(), e.getBoundingClientRect().toJSON()]);
+}"""
+INSPECT = f"""(a) => ({{
+  scroll: document.documentElement.scrollWidth,
+  overflow: document.documentElement.scrollWidth > a.limit ? ({OVERFLOW})(a.limit) : [],
+  small: a.phone ? ({SMALL_TARGETS})() : [],
+  unnamed: ({UNNAMED})(),
+  navigation: ({NAVIGATION})(a.phone),
+}})"""
+
+
+def check_page(
+    page: Any, path: str, width: int, phone: bool, *, first_visit: bool, axe: str
+) -> list[str]:
     """What is wrong with this page at this width; ``first_visit``: the checks that do not
     depend on who looks (words, axe) run on a path's first visit only."""
     faults: list[str] = []
     response = page.goto(path)
     assert response is not None and response.status == 200, (path, response and response.status)
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    if scroll > width:
-        faults.append(f"{scroll}px wide: {page.evaluate(OVERFLOW, width)}")
-    if phone:
-        small = page.evaluate(SMALL_TARGETS)
-        if small:
-            faults.append(f"touch targets under 44px: {small[:3]}")
-    unnamed = page.evaluate(UNNAMED)
-    if unnamed:
-        faults.append(f"controls without a name: {unnamed[:3]}")
     if first_visit:
         words = vietnamese_faults(page)
         if words:
             faults.append(f"English or codes on a Vietnamese page: {sorted(set(words))[:8]}")
-        page.add_script_tag(url=AXE)
+        page.add_script_tag(url=axe)
         violations = page.evaluate(AXE_RUN)
         if violations:
             faults.append(f"axe: {violations}")
-    faults += navigation_faults(page, width, phone)
+    found = page.evaluate(INSPECT, {"limit": width, "phone": phone})
+    if found["scroll"] > width:
+        faults.append(f"{found['scroll']}px wide: {found['overflow']}")
+    if found["small"]:
+        faults.append(f"touch targets under 44px: {found['small'][:3]}")
+    if found["unnamed"]:
+        faults.append(f"controls without a name: {found['unnamed'][:3]}")
+    # Every navigation link is on the screen, at once or behind the menu (phone) or the
+    # account menu (laptop).
+    for text, box in found["navigation"]:
+        if box["width"] == 0 or box["left"] < 0 or box["right"] > width or box["top"] < 0:
+            faults.append(f"navigation link out of reach: {text!r} {box}")
+    if not found["navigation"]:
+        faults.append("no navigation links")
     return [f"{path}: {fault}" for fault in faults]
 
 
-def navigation_faults(page: Any, width: int, phone: bool) -> list[str]:
-    """Every navigation link is on the screen, at once or behind the menu (phone) or the
-    account menu (laptop) opened by a tap."""
-    if phone:
-        page.locator(".nav-menu > summary").click()
-        links = page.locator(".nav-menu a, .nav-menu button")
-    else:
-        account = page.locator(".nav-wide details.dropdown > summary")
-        if account.count():
-            account.click()
-        links = page.locator(".nav-wide a, .nav-wide button")
-    faults = []
-    for box, text in zip(
-        links.evaluate_all("(els) => els.map(e => e.getBoundingClientRect().toJSON())"),
-        links.all_inner_texts(),
-        strict=True,
-    ):
-        if box["width"] == 0 or box["left"] < 0 or box["right"] > width or box["top"] < 0:
-            faults.append(f"navigation link out of reach: {text!r} {box}")
-    if not links.count():
-        faults.append("no navigation links")
-    return faults
+def menu_opens_with_a_tap(page: Any, phone: bool) -> list[str]:
+    """The menu toggle itself, tapped once per role: it opens and shows the first link."""
+    page.goto("/")
+    page.locator(".nav-menu > summary" if phone else ".nav-wide summary").first.click()
+    links = page.locator(".nav-menu a" if phone else ".nav-wide details.dropdown a")
+    return [] if links.first.is_visible() else ["the menu does not open with a tap"]
 
 
-def sweep(chromium: Any, live_server: str, tour: Any, device: str) -> list[str]:
+def sweep(chromium: Any, live_server: str, tour: Any, device: str, axe: str) -> list[str]:
+    """Phone: every page of every role. Laptop: each page once, and every role's start page;
+    words and axe-core on each page's first visit (phone), and on every start page (laptop)."""
     phone = device == "phone"
     seen: set[str] = set()
     faults: list[str] = []
     for role, paths in tour.items():
         page = open_as(chromium, live_server, role, PHONE if phone else LAPTOP)
+        if role != "anonymous":
+            faults += [f"{role} {fault}" for fault in menu_opens_with_a_tap(page, phone)]
         for path in paths:
             first = path not in seen
             seen.add(path)
             if not phone and not first and path != "/":
-                continue  # on a laptop, each page once (and every role's start page)
-            found = check_page(page, path, 390 if phone else 1366, phone, first_visit=first)
+                continue
+            deep = first if phone else path in ("/", "/login")
+            width = 390 if phone else 1366
+            found = check_page(page, path, width, phone, first_visit=deep, axe=axe)
             faults += [f"{role} {fault}" for fault in found]
         page.context.close()
     return faults
 
 
-def test_every_page_of_every_role_fits_a_phone(chromium: Any, live_server: str, tour: Any) -> None:
-    faults = sweep(chromium, live_server, tour, "phone")
+@pytest.fixture(scope="module")
+def axe_url(app: Any) -> str:
+    """axe-core's fingerprinted URL: fetched once, then from the browser's cache."""
+    from flask import url_for
+
+    with app.test_request_context():
+        return url_for("static", filename=AXE)
+
+
+def test_every_page_of_every_role_fits_a_phone(
+    chromium: Any, live_server: str, tour: Any, axe_url: str
+) -> None:
+    faults = sweep(chromium, live_server, tour, "phone", axe_url)
     assert faults == [], "\n".join(faults)
 
 
-def test_every_page_fits_a_laptop(chromium: Any, live_server: str, tour: Any) -> None:
-    faults = sweep(chromium, live_server, tour, "laptop")
+def test_every_page_fits_a_laptop(chromium: Any, live_server: str, tour: Any, axe_url: str) -> None:
+    faults = sweep(chromium, live_server, tour, "laptop", axe_url)
     assert faults == [], "\n".join(faults)
 
 
 def test_today_on_a_phone_confirms_only_what_is_due(
-    app: Any, chromium: Any, live_server: str, tour: Any
+    app: Any, chromium: Any, live_server: str, world: Any
 ) -> None:
     """Now and next on top; big buttons only for items whose time has come; "not played" with
     a reason picked from the common ones; "confirm all" confirms the due items and no other."""
@@ -246,7 +274,7 @@ def test_today_on_a_phone_confirms_only_what_is_due(
 
     from audio_manager.models import PlayEvent
 
-    due, later = page_tour.due_and_later_times(page_tour.local_now())
+    due, later = world["times"]
     page = open_as(chromium, live_server, "operator", PHONE)
     page.goto("/today")
     assert page.locator(".slot-now").inner_text().count(due.strftime("%H:%M")) == 1
@@ -323,6 +351,10 @@ def test_page_weight_on_a_slow_link(chromium: Any, live_server: str, tour: Any) 
     assert first <= FIRST_VISIT_BUDGET, lines
     for path, (size, found) in later.items():
         assert size <= LATER_PAGE_BUDGET, (path, size, found)
-        cached = [name for name, bytes_ in found if name.startswith("/static/") and bytes_ > 0]
+        cached = [
+            name
+            for name, bytes_ in found
+            if name.startswith("/static/") and bytes_ > 0 and not name.endswith("favicon.ico")
+        ]
         assert cached == [], (path, cached)  # shared files come from the cache, unasked
     page.context.close()

@@ -169,6 +169,8 @@ def confirm() -> Any:
     if not played and reason is None:
         flash(_("Choose or write why it was not played."), "error")
         return back
+    # "all" answers what is still open: it never turns a "not played" into "played".
+    already = _confirmed(day, chosen) if "all" in wanted else {}
     events = [
         {
             "id": event_id(day, item, hamlet),
@@ -182,7 +184,11 @@ def confirm() -> Any:
         }
         for item in chosen
         for hamlet in item.hamlet_ids
+        if not ("all" in wanted and event_id(day, item, hamlet) in already)
     ]
+    if not events:
+        flash(_("Nothing to confirm."), "info")
+        return back
     try:
         batch = plays.record(current_actor(), events, source="page")
     except ServiceError as error:
