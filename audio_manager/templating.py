@@ -27,6 +27,7 @@ def init_templating(app: Flask) -> None:
         version_name=wording.version_name,
         version_of=wording.version_of,
         voice_of=wording.voice_of,
+        profile_name=wording.profile_name,
         audit_action=wording.audit_action,
         audit_object=wording.audit_object,
         audit_choices=wording.audit_choices,

@@ -90,6 +90,20 @@ OBJECT_TYPES = {
 }
 
 
+PROFILES = {
+    "loudspeaker": _l("Loudspeakers"),
+    "ringback": _l("Ringback tone"),
+    "telephony": _l("Telephone line"),
+    "preview": _l("Preview"),
+    "waveform": _l("Waveform picture"),
+}
+
+
+def profile_name(code: str) -> str:
+    """A rendition profile in words ("Loa truyền thanh"), or its code if unknown."""
+    return str(PROFILES.get(code, code))
+
+
 def language_name(code: str | None) -> str:
     """ "Kinh", "Hoa", "Khmer" (the names officers use), or the code of an unknown language."""
     return languages.name_of(code)

@@ -93,6 +93,7 @@ ENGLISH = re.compile(
     r"Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Fri|Sat|Sun|None|True|False|"
     r"Vietnamese|Chinese|Cantonese|Mandarin|southern|northern|espeak|"
     r"draft|pending|approved|rejected|retired|submit|approve|reject|"
+    r"loudspeaker|ringback|telephony|waveform|"
     r"kinh|hoa|khmer|vi|km|yue|zh)\b"
 )
 ACTION_CODE = re.compile(r"\b[a-z_]+\.[a-z_]+\b")

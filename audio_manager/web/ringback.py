@@ -153,7 +153,9 @@ def index() -> Any:
 
 def _carrier_form(carrier: Any = None) -> CarrierForm:
     form = CarrierForm(obj=carrier)
-    form.source_profile.choices = as_choices((p, p) for p in carriers.source_profiles())
+    form.source_profile.choices = as_choices(
+        (p, wording.profile_name(p)) for p in carriers.source_profiles()
+    )
     if carrier is not None and request.method == "GET":
         form.sample_rate.data = str(carrier.sample_rate)
         form.revision.data = str(carrier.revision)
