@@ -43,12 +43,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .access import enforce_access
     from .api import init_api
     from .auth import csrf_guard, init_auth
+    from .compression import init_compression
     from .database import init_database
     from .errors import init_errors
     from .extensions import babel, db, migrate
     from .jobs import init_jobs
     from .models.base import render_migration_type
     from .request_guards import check_input, init_request_guards
+    from .static_files import init_static_files
     from .templating import init_templating
     from .web import register_blueprints
 
@@ -70,12 +72,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(csrf_guard)
     app.before_request(check_input)
     init_errors(app)
+    init_static_files(app)
     init_templating(app)
     register_blueprints(app)
     init_production(app)
     init_jobs(app)
     init_api(app)
     cli.register(app)
+    init_compression(app)
 
     @app.after_request
     def security_headers(response: Any) -> Any:

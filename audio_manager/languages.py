@@ -18,6 +18,15 @@ class Language:
     bcp47: str
     label: object  # a lazy translatable string
     native_name: str
+    name: object = None  # the short name officers use ("Kinh", "Hoa", "Khmer"), lazy
+
+
+def name_of(code: str | None) -> str:
+    """The short name of a language ("Kinh"), or the code of one not registered."""
+    found = _REGISTRY.get(code or "")
+    if found is None:
+        return code or ""
+    return str(found.name or found.label)
 
 
 _REGISTRY: dict[str, Language] = {}
@@ -39,18 +48,6 @@ def all_languages() -> list[Language]:
     return list(_REGISTRY.values())
 
 
-register(Language("kinh", "vi", _l("Kinh (Vietnamese)"), "Tiếng Việt"))
-register(Language("hoa", "zh", _l("Hoa (Chinese)"), "中文"))
-register(Language("khmer", "km", _l("Khmer"), "ភាសាខ្មែរ"))
-
-
-# What a list or a picker calls each language, in a word ("Kinh", "Hoa", "Khmer").
-_SHORT_NAMES = {"kinh": _l("Kinh"), "hoa": _l("Hoa"), "khmer": _l("Khmer")}
-
-
-def short_name(code: str) -> str:
-    """A language's name in a word, in the page's language; the registry's label otherwise."""
-    if code in _SHORT_NAMES:
-        return str(_SHORT_NAMES[code])
-    language = _REGISTRY.get(code)
-    return str(language.label) if language else code
+register(Language("kinh", "vi", _l("Kinh (Vietnamese)"), "Tiếng Việt", _l("Kinh")))
+register(Language("hoa", "zh", _l("Hoa (Chinese)"), "中文", _l("Hoa")))
+register(Language("khmer", "km", _l("Khmer"), "ភាសាខ្មែរ", _l("Khmer")))

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import format_datetime, get_locale
+from markupsafe import Markup
 
-from . import languages
+from . import languages, wording
 from .access import allowed
 from .services.areas.area_levels import level_label
 from .services.audio.production_messages import text_for_code
@@ -19,15 +20,24 @@ def init_templating(app: Flask) -> None:
         allowed=allowed,
         all_languages=languages.all_languages,
         language=languages.get,
-        language_name=languages.short_name,
         level_label=level_label,
         current_locale=lambda: str(get_locale() or "vi"),
         job_error=lambda job: text_for_code(job.error_code),
+        language_name=wording.language_name,
+        version_name=wording.version_name,
+        version_of=wording.version_of,
+        voice_of=wording.voice_of,
+        profile_name=wording.profile_name,
+        audit_action=wording.audit_action,
+        audit_object=wording.audit_object,
+        audit_choices=wording.audit_choices,
+        language_codes=languages.codes,
+        codes_markup=lambda codes: Markup(", ").join(Markup("<code>%s</code>") % c for c in codes),
     )
     from .web import cap_labels
 
     app.jinja_env.globals["cap_labels"] = cap_labels
-    app.jinja_env.filters["language_name"] = languages.short_name
+    app.jinja_env.filters["language_name"] = wording.language_name
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
     )

@@ -16,6 +16,7 @@ NOTO_SANS_KHMER_VERSION="5.3.0"  # @fontsource/noto-sans-khmer
 NOTO_SANS_SC_VERSION="5.3.0"     # @fontsource/noto-sans-sc
 SWAGGER_UI_VERSION="5.35.0"      # swagger-ui-dist
 PICO_VERSION="2.1.1"             # @picocss/pico
+AXE_CORE_VERSION="4.14.1"        # axe-core (accessibility checks; injected by the browser tests only)
 
 # Font weights to vendor (normal style only, .woff2 only).
 FONT_WEIGHTS="400 700"
@@ -53,10 +54,11 @@ NOTO_SANS_KHMER_DIR="$(fetch @fontsource/noto-sans-khmer "$NOTO_SANS_KHMER_VERSI
 NOTO_SANS_SC_DIR="$(fetch @fontsource/noto-sans-sc "$NOTO_SANS_SC_VERSION")"
 SWAGGER_DIR="$(fetch swagger-ui-dist "$SWAGGER_UI_VERSION")"
 PICO_DIR="$(fetch @picocss/pico "$PICO_VERSION")"
+AXE_DIR="$(fetch axe-core "$AXE_CORE_VERSION")"
 
 # Start from a clean slate so files dropped by an upgrade do not linger.
-rm -rf "$VENDOR/fonts" "$VENDOR/video-fonts" "$VENDOR/swagger-ui" "$VENDOR/pico" "$VENDOR/README.md"
-mkdir -p "$VENDOR/fonts" "$VENDOR/video-fonts" "$VENDOR/swagger-ui" "$VENDOR/pico"
+rm -rf "$VENDOR/fonts" "$VENDOR/video-fonts" "$VENDOR/swagger-ui" "$VENDOR/pico" "$VENDOR/axe-core" "$VENDOR/README.md"
+mkdir -p "$VENDOR/fonts" "$VENDOR/video-fonts" "$VENDOR/swagger-ui" "$VENDOR/pico" "$VENDOR/axe-core"
 
 # --- swagger-ui-dist -----------------------------------------------------------
 for f in swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css \
@@ -72,6 +74,10 @@ done
 # --- @picocss/pico -------------------------------------------------------------
 cp "$PICO_DIR/css/pico.min.css" "$VENDOR/pico/pico.min.css"
 cp "$PICO_DIR/LICENSE.md" "$VENDOR/pico/LICENSE.md"
+
+# --- axe-core ------------------------------------------------------------------
+cp "$AXE_DIR/axe.min.js" "$VENDOR/axe-core/axe.min.js"
+cp "$AXE_DIR/LICENSE" "$VENDOR/axe-core/LICENSE"
 
 # --- fonts ---------------------------------------------------------------------
 # Each family is built from fontsource's own <weight>.css (which lists the
@@ -103,7 +109,35 @@ lines = [
     "/* Suggested stack: \"Noto Sans\", \"Noto Sans Khmer\", \"Noto Sans SC\", sans-serif */",
 ]
 
+def code_points(ranges):
+    points = set()
+    for part in ranges.split(","):
+        low, _, high = part.strip().removeprefix("U+").partition("-")
+        points.update(range(int(low, 16), int(high or low, 16) + 1))
+    return points
+
+
+def as_ranges(points):
+    out, ordered = [], sorted(points)
+    start = prev = ordered[0]
+    for point in ordered[1:] + [None]:
+        if point is not None and point == prev + 1:
+            prev = point
+            continue
+        out.append(f"U+{start:04X}" + (f"-{prev:04X}" if prev != start else ""))
+        if point is not None:
+            start = prev = point
+    return ",".join(out)
+
+
+# Noto Sans goes in fonts.css (every page); Khmer and Chinese in fonts-scripts.css (pages of
+# logged-in users, where language names and scripts appear). Vietnamese text must not pull the
+# latin-ext file too: its range loses what the vietnamese subset already covers.
+stylesheets = {"noto-sans": "fonts.css"}
+outputs = {"fonts.css": list(lines), "fonts-scripts.css": list(lines)}
+vietnamese = {}
 for fid, family, npm_name, version, pkg_dir, subsets in families:
+    lines = outputs[stylesheets.get(fid, "fonts-scripts.css")]
     pkg = pathlib.Path(pkg_dir)
     fam_dir = out_dir / fid
     fam_dir.mkdir(parents=True, exist_ok=True)
@@ -137,6 +171,11 @@ for fid, family, npm_name, version, pkg_dir, subsets in families:
                 raise SystemExit(f"{npm_name}: {fname} has no unicode-range")
             shutil.copyfile(pkg / "files" / fname, fam_dir / fname)
             found.add(subset)
+            if subset == "vietnamese":
+                vietnamese[fid] = code_points(props["unicode-range"])
+            elif subset == "latin-ext" and fid in vietnamese:
+                kept = code_points(props["unicode-range"]) - vietnamese[fid]
+                props["unicode-range"] = as_ranges(kept)
             lines += [
                 "@font-face {",
                 f"  font-family: '{family}';",
@@ -152,7 +191,8 @@ for fid, family, npm_name, version, pkg_dir, subsets in families:
         if not found:
             raise SystemExit(f"{npm_name} {weight}: no faces found")
 
-(out_dir / "fonts.css").write_text("\n".join(lines) + "\n", encoding="utf-8")
+for name, content in outputs.items():
+    (out_dir / name).write_text("\n".join(content) + "\n", encoding="utf-8")
 PY
 
 # --- video fonts (WOFF 1.0 for libass) --------------------------------------------
@@ -194,11 +234,14 @@ from a CDN.
 | \`video-fonts/<family>/\` | the three \`@fontsource\` packages above | same | SIL OFL 1.1 (\`LICENSE\`) | WOFF 1.0, weight $VIDEO_FONT_WEIGHT, same subsets (all of them for Noto Sans SC): read by ffmpeg's libass to burn captions into social videos |
 | \`swagger-ui/\` | \`swagger-ui-dist\` | $SWAGGER_UI_VERSION | Apache-2.0 (\`LICENSE\`, \`NOTICE\`, \`swagger-ui-bundle.js.LICENSE.txt\`) | \`swagger-ui-bundle.js\`, \`swagger-ui.css\`, \`favicon-32x32.png\` |
 | \`pico/\` | \`@picocss/pico\` | $PICO_VERSION | MIT (\`LICENSE.md\`) | \`pico.min.css\` |
+| \`axe-core/\` | \`axe-core\` | $AXE_CORE_VERSION | MPL-2.0 (\`LICENSE\`) | \`axe.min.js\` (no page loads it; the browser tests inject it) |
 
-\`fonts/fonts.css\` holds the \`@font-face\` rules for the families
-"Noto Sans", "Noto Sans Khmer" and "Noto Sans SC" (normal style, weights
-${FONT_WEIGHTS// /, }; \`font-display: swap\`; fontsource's \`unicode-range\`s kept, so a
-browser downloads only the slices a page uses). A suggested stack:
+\`fonts/fonts.css\` holds the \`@font-face\` rules for "Noto Sans" (every page) and
+\`fonts/fonts-scripts.css\` those for "Noto Sans Khmer" and "Noto Sans SC" (pages of
+logged-in users) (normal style, weights ${FONT_WEIGHTS// /, }; \`font-display: swap\`;
+fontsource's \`unicode-range\`s kept, so a browser downloads only the slices a page uses;
+the latin-ext range of Noto Sans leaves out what its vietnamese subset covers, so Vietnamese
+text loads one small file, not both). A suggested stack:
 
 \`\`\`css
 font-family: "Noto Sans", "Noto Sans Khmer", "Noto Sans SC", system-ui, sans-serif;
@@ -211,8 +254,9 @@ scripts/vendor_static.sh
 \`\`\`
 
 It needs \`npm\`, \`tar\` and \`python3\`, fetches the packages with \`npm pack\`
-into a temporary directory, replaces \`fonts/\`, \`video-fonts/\`, \`swagger-ui/\`, \`pico/\` and
-this README, and regenerates \`fonts/fonts.css\`. To upgrade, change the pinned
+into a temporary directory, replaces \`fonts/\`, \`video-fonts/\`, \`swagger-ui/\`, \`pico/\`,
+\`axe-core/\` and this README, and regenerates \`fonts/fonts.css\` and \`fonts/fonts-scripts.css\`.
+To upgrade, change the pinned
 version at the top of the script, re-run it and review the diff.
 EOF
 

@@ -159,6 +159,7 @@ ROWS = [
     page("POST", "/language", PUBLIC),
     page("GET", "/healthz", PUBLIC),
     page("GET", "/livez", PUBLIC),
+    page("GET", "/favicon.ico", PUBLIC),
     page("GET", "/media/<int:expires>/<signature>/<name>", PUBLIC, 403),  # a forged link
     # the CAP feed and alerts: public only when an admin says so; else a login or a token
     page("GET", "/cap/feed.atom", PUBLIC, scoped={ANONYMOUS: 401}),

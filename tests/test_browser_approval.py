@@ -106,7 +106,7 @@ def test_trilingual_message_from_draft_to_approval(
     approver.goto(f"/messages/{message.id}")
     for language in ("kinh", "hoa", "khmer"):
         assert approver.locator(f"#lang-{language} article.current").count() == 1
-    assert "v2" in approver.locator("#lang-hoa article.current header").inner_text()
+    assert "phiên bản 2 (Hoa)" in approver.locator("#lang-hoa article.current header").inner_text()
     screenshot(approver, "approval-3-message-page")
     db.session.expire_all()
     statuses = {v.language: v.status for variant in message.variants for v in variant.versions}

@@ -180,7 +180,7 @@ def test_approval_queue_and_decisions_on_pages(app_ctx, login_as) -> None:
     db.session.refresh(version)
     assert version.status == VersionStatus.APPROVED and version.is_current
     html = browser.get(f"/messages/{version.variant.message_id}").get_data(as_text=True)
-    assert "Phiên bản đang dùng" in html and "version.approve" in html
+    assert "Phiên bản đang dùng" in html and "Duyệt phiên bản 1 (Kinh)" in html
 
 
 def test_editor_sees_no_approve_button_and_cannot_approve(app_ctx, login_as) -> None:
@@ -235,3 +235,62 @@ def test_expired_and_retired_messages_are_marked(app_ctx, login_as) -> None:
     assert not expired.is_playable_at(now) and not retired.is_playable_at(now)
     html = login_as("editor").get("/messages/?status=expired").get_data(as_text=True)
     assert ">Hết hạn</a>" in html and "Thôi phát" not in html
+
+
+def test_a_recording_keeps_its_script_and_the_message_page_shows_them_side_by_side(
+    app_ctx, login_as, tmp_path
+) -> None:
+    editor, _ = people()
+    message = new_message(editor, "Lời và tiếng")
+    browser = login_as("editor")
+    edit = f"/messages/{message.id}/edit"
+    wav = speech_wav(tmp_path / "km.wav", 2.0).read_bytes()
+
+    def upload(script: str | None) -> None:
+        data = {"language": "khmer", "action": "upload"}
+        if script is not None:
+            data["khmer-script"] = script
+        data["khmer-recording"] = (io.BytesIO(wav), "khmer.wav")
+        response = browser.submit(
+            f"/messages/{message.id}/versions",
+            data,
+            page=edit,
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+
+    upload("សួស្តី បងប្អូន។")
+    upload("")  # nothing typed: the language's latest script stays with the new recording
+    scripts = db.session.scalars(sa.select(Version.script_text).order_by(Version.id)).all()
+    assert scripts == ["សួស្តី បងប្អូន។", "សួស្តី បងប្អូន។"]
+    assert "សួស្តី បងប្អូន។" in browser.get(edit).get_data(as_text=True)  # the panel keeps it
+
+    html = browser.get(f"/messages/{message.id}").get_data(as_text=True)
+    assert html.count('<blockquote class="script" lang="km">សួស្តី បងប្អូន។</blockquote>') == 2
+    assert html.count('name="a"') == 2  # two versions with a script: they can be compared
+
+    too_long = browser.submit(
+        f"/messages/{message.id}/versions",
+        {
+            "language": "khmer",
+            "action": "upload",
+            "khmer-script": "ក" * 20_001,
+            "khmer-recording": (io.BytesIO(wav), "khmer.wav"),
+        },
+        page=edit,
+        content_type="multipart/form-data",
+    )
+    assert too_long.status_code in (302, 422)
+    assert db.session.scalar(sa.select(sa.func.count(Version.id))) == 2  # nothing stored
+
+
+def test_one_pending_version_offers_no_restore_and_no_compare(app_ctx, login_as) -> None:
+    editor, _ = people()
+    message = new_message(editor, "Mới gửi duyệt", valid_from=None, valid_until=None)
+    pending_version(editor, message)
+    html = login_as("editor").get(f"/messages/{message.id}").get_data(as_text=True)
+    assert "Khôi phục thành bản nháp mới" not in html
+    assert 'name="a"' not in html and "So sánh" not in html
+    assert "Hiệu lực" not in html  # no dates: nothing to say
+    assert "Gửi duyệt phiên bản 1 (Kinh)" in html  # the audit trail in words
+    assert "version.submit" not in html

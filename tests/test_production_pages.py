@@ -39,8 +39,8 @@ def test_editor_generates_offline_speech_and_sees_the_renditions(app_ctx, login_
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     html = browser.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Phiên bản 1" in html and "espeak / vi-vn-x-south" in html
-    for profile in ("loudspeaker", "ringback", "telephony", "preview", "waveform"):
+    assert "Phiên bản 1" in html and "eSpeak NG" in html and "vi-vn-x-south" not in html
+    for profile in ("Loa truyền thanh", "Nhạc chờ", "Đường điện thoại", "Nghe thử", "Hình sóng âm"):
         assert f"<td>{profile}</td>" in html
     assert "LUFS" in html and "<audio controls" in html
 

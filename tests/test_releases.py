@@ -4,6 +4,7 @@ refusals that leave nothing behind, and the prepared → submitted → live → 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -221,3 +222,31 @@ def test_carrier_profile_changes_are_validated(app_ctx, login_as) -> None:
     form.update(bitrate_kbps="96", sms_template="DK {code}", sms_number="9123")
     assert admin.submit("/ringback/carriers/new", form).status_code == 302
     assert actor  # the helpers module stays imported for the shared fixtures
+
+
+def test_the_release_picker_names_languages_sorts_kinh_hoa_khmer_and_chooses_nothing(
+    world, login_as, tmp_path
+) -> None:
+    """The Hoa version was once preselected (sorted by code) and released by mistake."""
+    for language in ("khmer", "hoa"):
+        approved_upload(world["editor"], world["approver"], world["message"], language, tmp_path)
+    make_carrier("viettel")
+    make_carrier("mobifone")
+    editor = login_as("editor")
+    html = editor.get("/ringback/releases/new").get_data(as_text=True)
+    select = html[html.index('name="version_id"') : html.index("</select>")]
+    labels = re.findall(r"<option[^>]*>([^<]*)</option>", select)
+    assert labels[0] == "— chọn phiên bản —"
+    assert [label.split(" · ")[1] for label in labels[1:]] == [
+        "phiên bản 1 (Kinh)",
+        "phiên bản 1 (Hoa)",
+        "phiên bản 1 (Khmer)",
+    ]
+    assert "selected" not in select
+    carriers = html[html.index('name="carrier_id"') :]
+    assert "— chọn nhà mạng —" in carriers[: carriers.index("</select>")]
+    refused = editor.submit("/ringback/releases/new", {"version_id": "0", "carrier_id": "0"})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "Hãy chọn phiên bản để phát hành." in body and "Hãy chọn nhà mạng." in body
+    assert release_count() == 0

@@ -116,7 +116,14 @@ def test_future_items_cannot_be_confirmed_as_played(w, login_as) -> None:
     )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(PlayEvent.id))) == 0
-    assert "tương lai" in browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "chưa đến giờ" in browser.get(response.headers["Location"]).get_data(as_text=True)
+    one = browser.submit(
+        "/today/confirm",
+        {"area": "94101", "date": day, "item": "0", "played": "1"},
+        page=f"/today?date={day}",
+    )
+    assert "chưa đến giờ" in browser.get(one.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(PlayEvent.id))) == 0
 
 
 def test_viewers_read_schedules_but_cannot_change_them(w, login_as) -> None:

@@ -19,20 +19,45 @@ def test_templates_and_scripts_load_nothing_from_other_hosts() -> None:
     assert offenders == []
 
 
-def test_font_stylesheet_points_at_vendored_files() -> None:
-    css_path = PACKAGE / "static" / "vendor" / "fonts" / "fonts.css"
-    css = css_path.read_text()
+def test_font_stylesheets_point_at_vendored_files() -> None:
+    folder = PACKAGE / "static" / "vendor" / "fonts"
+    css = (folder / "fonts.css").read_text() + (folder / "fonts-scripts.css").read_text()
     urls = re.findall(r"url\(([^)]+)\)", css)
     assert len(urls) > 100  # the CJK font is split by unicode-range
     for url in urls:
-        assert (css_path.parent / url.strip("'\"")).is_file(), url
+        assert (folder / url.strip("'\"")).is_file(), url
     for family in ("Noto Sans", "Noto Sans Khmer", "Noto Sans SC"):
         assert f"font-family: '{family}'" in css or f'font-family: "{family}"' in css
+    # Every page loads fonts.css: only Noto Sans, small.
+    assert "Khmer" not in (folder / "fonts.css").read_text().replace("Noto Sans Khmer", "")
+    assert (folder / "fonts.css").stat().st_size < 5_000
+
+
+def unicode_ranges(css: str, subset: str) -> set[int]:
+    block = re.search(
+        rf"{subset}-400-normal.woff2\) format\('woff2'\);\s*unicode-range: ([^;]+);", css
+    )
+    assert block is not None, subset
+    points: set[int] = set()
+    for part in block.group(1).split(","):
+        low, _, high = part.strip().removeprefix("U+").partition("-")
+        points.update(range(int(low, 16), int(high or low, 16) + 1))
+    return points
+
+
+def test_vietnamese_text_needs_one_noto_sans_file_not_two() -> None:
+    css = (PACKAGE / "static" / "vendor" / "fonts" / "fonts.css").read_text()
+    vietnamese = unicode_ranges(css, "vietnamese")
+    latin_ext = unicode_ranges(css, "latin-ext")
+    assert ord("ư") in vietnamese and ord("Đ") in vietnamese and ord("ạ") in vietnamese
+    assert vietnamese & latin_ext == set()
+    assert ord("Ł") in latin_ext  # the rest of latin-ext is still there
 
 
 def test_every_vendored_package_carries_its_licence() -> None:
     vendor = PACKAGE / "static" / "vendor"
-    for folder in [vendor / "pico", vendor / "swagger-ui", *(vendor / "fonts").iterdir()]:
+    folders = [vendor / "pico", vendor / "swagger-ui", vendor / "axe-core"]
+    for folder in [*folders, *(vendor / "fonts").iterdir()]:
         if folder.is_dir():
             assert any(p.name.upper().startswith("LICENSE") for p in folder.iterdir()), folder
 
@@ -45,7 +70,7 @@ def test_base_page_assets_are_served(client) -> None:
 
 def test_api_docs_page_uses_local_swagger_ui(client) -> None:
     html = client.get("/api/v1/docs").get_data(as_text=True)
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in html
+    assert re.search(r"/static/[0-9a-f]{12}/vendor/swagger-ui/swagger-ui-bundle.js", html)
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/areas" in spec["paths"]

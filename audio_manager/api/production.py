@@ -72,6 +72,12 @@ class SpeechEdit(ma.Schema):
 class UploadRequest(ma.Schema):
     language = ma.fields.String(required=True)
     file = ma.fields.Raw(metadata={"type": "string", "format": "binary"})
+    script = ma.fields.String(
+        metadata={
+            "description": "What the recording says (at most 20,000 characters); "
+            "without it, the language's latest script is kept"
+        }
+    )
 
 
 class BulletinRequest(ma.Schema):
@@ -135,7 +141,12 @@ def create_version(message_id: int) -> Any:
                 _('Send the recording as the multipart field "file".'), code="no_file"
             )
         version, job = versions.create_from_upload(
-            actor, message, language, upload.stream, upload.filename or ""
+            actor,
+            message,
+            language,
+            upload.stream,
+            upload.filename or "",
+            script=request.form.get("script"),
         )
         return _accepted(version, job)
     try:

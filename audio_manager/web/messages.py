@@ -251,7 +251,12 @@ def create_version(message_id: int) -> Any:
             if upload is None or not upload.filename:
                 raise ValidationFailed(_l("Choose or record a recording first."), code="no_file")
             version, job = versions.create_from_upload(
-                actor, message, language, upload.stream, upload.filename
+                actor,
+                message,
+                language,
+                upload.stream,
+                upload.filename,
+                script=form.get(f"{language}-script"),
             )
         else:
             engine, _sep, voice = form.get(f"{language}-voice", "").partition(":")

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_
 
@@ -25,6 +26,36 @@ bp = Blueprint("operator", __name__)
 
 OPERATORS = (Role.OPERATOR, Role.ADMIN)
 _COMMUNE_LEVELS = ("commune",)
+# Why a broadcast did not go out, as operators say it; "other" asks for the operator's words.
+REASONS = {
+    "power": _l("Power cut"),
+    "speaker": _l("Speaker or amplifier broken"),
+    "clash": _l("Clashed with another schedule or event"),
+    "weather": _l("Storm or bad weather"),
+    "staff": _l("Nobody on duty"),
+    "audio": _l("The audio would not play"),
+    "other": _l("Other (write below)"),
+}
+
+
+def _reason() -> str | None:
+    """The picked reason and the operator's own words, together."""
+    picked = REASONS.get(request.form.get("reason_choice", ""))
+    words = request.form.get("reason", "").strip()
+    if picked is None or request.form.get("reason_choice") == "other":
+        return words or None
+    return f"{picked}: {words}" if words else str(picked)
+
+
+def now_and_next(
+    items: list[sched.PlaylistItem], now: Any
+) -> tuple[list[sched.PlaylistItem], list[sched.PlaylistItem]]:
+    """The items of the latest time that has come, and those of the first still to come."""
+    due = [item for item in items if item.at <= now]
+    later = [item for item in items if item.at > now]
+    latest = max((item.at for item in due), default=None)
+    first = min((item.at for item in later), default=None)
+    return [i for i in due if i.at == latest], [i for i in later if i.at == first]
 
 
 def _area() -> Area:
@@ -99,11 +130,17 @@ def today() -> Any:
     area, day = _area(), _day()
     result = playlists.for_area(area, day)
     items = result.items()
+    now = utcnow()
+    current, upcoming = now_and_next(items, now)
     return render_template(
         "operator/today.html",
         area=area,
         day=day,
         items=items,
+        now=now,
+        current=current,
+        upcoming=upcoming,
+        reasons=REASONS,
         hamlets=result.hamlets,
         confirmed=_confirmed(day, items),
         event_id=event_id,
@@ -115,17 +152,32 @@ def today() -> Any:
 @bp.route("/today/confirm", methods=["POST"])
 @roles(*OPERATORS)
 def confirm() -> Any:
-    """Confirm items: one (played or not, with a reason) or every unconfirmed one at once."""
+    """Confirm items whose time has come: one (played or not, with a reason) or all of them.
+    An item still to come cannot be confirmed; "all" leaves such items alone."""
     area, day = _area(), _day()
     items = playlists.for_area(area, day).items()
-    wanted = request.form.getlist("item")  # "index" values; "all" confirms every ok item
+    wanted = request.form.getlist("item")  # "index" values; "all" confirms every due ok item
     played = request.form.get("played", "1") == "1"
-    reason = request.form.get("reason", "").strip() or None
-    chosen = [
+    reason = _reason()
+    now = utcnow()
+    back = redirect(url_for("operator.today", area=area.code, date=day.isoformat()))
+    named = [
         item
         for index, item in enumerate(items)
         if item.status == "ok" and ("all" in wanted or str(index) in wanted)
     ]
+    chosen = [item for item in named if item.at <= now]
+    if not chosen:
+        if named:
+            flash(_("Nothing confirmed: the time of this broadcast has not come yet."), "error")
+        else:
+            flash(_("Nothing to confirm."), "info")
+        return back
+    if not played and reason is None:
+        flash(_("Choose or write why it was not played."), "error")
+        return back
+    # "all" answers what is still open: it never turns a "not played" into "played".
+    already = _confirmed(day, chosen) if "all" in wanted else {}
     events = [
         {
             "id": event_id(day, item, hamlet),
@@ -134,14 +186,16 @@ def confirm() -> Any:
             "schedule_id": item.schedule_id,
             "played": played,
             "reason": reason,
-            "played_at": item.at.isoformat()
-            if played or item.at <= utcnow()
-            else utcnow().isoformat(),
+            "played_at": item.at.isoformat(),
             "scheduled_at": item.at.isoformat(),
         }
         for item in chosen
         for hamlet in item.hamlet_ids
+        if not ("all" in wanted and event_id(day, item, hamlet) in already)
     ]
+    if not events:
+        flash(_("Nothing to confirm."), "info")
+        return back
     try:
         batch = plays.record(current_actor(), events, source="page")
     except ServiceError as error:
@@ -153,15 +207,16 @@ def confirm() -> Any:
         if rejected:
             flash("; ".join(sorted({r.reason or "" for r in rejected})), "error")
         counts = batch.counts
-        flash(
-            _(
-                "%(created)d confirmed, %(duplicate)d already confirmed.",
-                created=counts["created"],
-                duplicate=counts["duplicate"],
-            ),
-            "success",
-        )
-    return redirect(url_for("operator.today", area=area.code, date=day.isoformat()))
+        if counts["created"] or counts["duplicate"]:
+            flash(
+                _(
+                    "%(created)d confirmed, %(duplicate)d already confirmed.",
+                    created=counts["created"],
+                    duplicate=counts["duplicate"],
+                ),
+                "success",
+            )
+    return back
 
 
 @bp.route("/plays/import", methods=["GET", "POST"])

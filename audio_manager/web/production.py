@@ -110,7 +110,12 @@ def studio() -> Any:
             )
             if has_file:
                 version, job = versions.create_from_upload(
-                    actor, message, form.language.data, recording.stream, recording.filename
+                    actor,
+                    message,
+                    form.language.data,
+                    recording.stream,
+                    recording.filename,
+                    script=form.script.data,
                 )
             else:
                 version, job = versions.create_from_speech(

@@ -20,8 +20,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from .. import wording
 from ..access import allowed, authenticated, roles
 from ..auth import current_actor
 from ..extensions import db
@@ -103,8 +104,16 @@ class CarrierForm(FlaskForm):
 
 
 class NewReleaseForm(FlaskForm):
-    version_id = SelectField(_l("Approved version"), coerce=int)
-    carrier_id = SelectField(_l("Carrier"), coerce=int)
+    version_id = SelectField(
+        _l("Approved version"),
+        coerce=int,
+        validators=[NumberRange(min=1, message=_l("Choose the version to release."))],
+    )
+    carrier_id = SelectField(
+        _l("Carrier"),
+        coerce=int,
+        validators=[NumberRange(min=1, message=_l("Choose the carrier."))],
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
@@ -144,7 +153,9 @@ def index() -> Any:
 
 def _carrier_form(carrier: Any = None) -> CarrierForm:
     form = CarrierForm(obj=carrier)
-    form.source_profile.choices = as_choices((p, p) for p in carriers.source_profiles())
+    form.source_profile.choices = as_choices(
+        (p, wording.profile_name(p)) for p in carriers.source_profiles()
+    )
     if carrier is not None and request.method == "GET":
         form.sample_rate.data = str(carrier.sample_rate)
         form.revision.data = str(carrier.revision)
@@ -245,10 +256,19 @@ def release_list() -> Any:
 
 
 def _version_label(version: Any) -> str:
+    """ "BHXH tự nguyện · phiên bản 2 (Kinh) · 3.2 s"."""
     duration = version.rendition("ringback").asset.duration
-    seconds = f" ({duration:.1f} s)" if duration is not None else ""
+    seconds = f" · {duration:.1f} s" if duration is not None else ""
+    label = wording.version_of(version)
+    return f"{version.variant.message.title} · {label}{seconds}"
+
+
+def _by_message_then_language(version: Any) -> tuple[str, int, int]:
+    """Kinh, Hoa, Khmer under each message (never by code: "hoa" sorted first by mistake)."""
     return (
-        f"{version.variant.message.title} · {version.variant.language} · v{version.number}{seconds}"
+        version.variant.message.title.lower(),
+        wording.language_rank(version.variant.language),
+        -version.number,
     )
 
 
@@ -256,11 +276,14 @@ def _version_label(version: Any) -> str:
 @roles(*EDITORS)
 def new_release() -> Any:
     form = NewReleaseForm()
-    candidates = releases.releasable_versions()
-    form.version_id.choices = as_choices((v.id, _version_label(v)) for v in candidates)
-    form.carrier_id.choices = as_choices(
-        (c.id, c.name) for c in carriers.all_carriers(active_only=True)
-    )
+    candidates = sorted(releases.releasable_versions(), key=_by_message_then_language)
+    # Nothing chosen in advance: a wrong default would publish the wrong tone.
+    choices = as_choices((v.id, _version_label(v)) for v in candidates)
+    form.version_id.choices = [(0, _("— choose a version —")), *choices]
+    active = carriers.all_carriers(active_only=True)
+    form.carrier_id.choices = as_choices((c.id, c.name) for c in active)
+    if len(active) > 1:
+        form.carrier_id.choices.insert(0, (0, _("— choose a carrier —")))
     if request.method == "GET" and request.args.get("version_id", type=db_int):
         form.version_id.data = request.args.get("version_id", type=db_int)
     status = 200

@@ -38,6 +38,7 @@ from . import messages
 
 BULLETIN = "multi"  # the variant that holds bulletins mixing languages
 MAX_FILENAME = 255
+MAX_RECORDING_SCRIPT = 20_000  # characters of what a recording says
 
 
 _language = preferences.language
@@ -181,12 +182,15 @@ def create_from_upload(
     language: str,
     stream: BinaryIO,
     filename: str,
+    script: str | None = None,
 ) -> tuple[Version, RenderJob]:
     """Spool the upload (size checked while streaming), validate it by decoding, keep the
-    original as the source."""
+    original as the source. The recording keeps its script (what was said), so an approver
+    can compare: the one given, else the language's latest script."""
     from ...production.decode import decode_to_wav, spool_stream  # numpy: loaded on first use
 
     lang = _language(language)
+    script_text = _recording_script(message, lang.code, script)
     config = current_app.config
     spooled = spool_stream(stream, max_bytes=config["MAX_AUDIO_BYTES"])
     decoded_path: Path | None = None
@@ -205,10 +209,32 @@ def create_from_upload(
         source_kind=SourceKind.UPLOAD,
         source_filename=clean_filename(filename, MAX_FILENAME) or None,
         source_asset=asset,
+        script_text=script_text,
     )
     job = new_job(version)
     _audit_created(actor, version, duration=round(decoded.duration_s, 2), kind=decoded.kind.name)
     return version, job
+
+
+def _recording_script(message: Message, language: str, script: str | None) -> str | None:
+    text = (script or "").strip()
+    if len(text) > MAX_RECORDING_SCRIPT:
+        raise ValidationFailed(
+            _l("The script is too long (at most %(n)d characters).", n=MAX_RECORDING_SCRIPT),
+            code="script_too_long",
+        )
+    if text:
+        return text
+    return db.session.scalar(
+        db.select(Version.script_text)
+        .where(
+            Version.variant.has(message_id=message.id, language=language),
+            Version.script_text.is_not(None),
+            Version.script_text != "",
+        )
+        .order_by(Version.number.desc())
+        .limit(1)
+    )
 
 
 def create_bulletin(

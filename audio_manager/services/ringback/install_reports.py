@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, DateTime, Select, and_, cast, func, or_
 
+from ... import languages
 from ...extensions import db
 from ...models import (
     Area,
@@ -152,7 +153,10 @@ def tone_labels(release_ids: Sequence[int]) -> dict[int, str]:
         .where(RingbackRelease.id.in_(release_ids))
     )
     return {
-        r.id: f"{r.title} · {r.language} · {r.name} {r.content_code or ''}".strip() for r in rows
+        r.id: " · ".join(
+            (r.title, languages.name_of(r.language), f"{r.name} {r.content_code or ''}".strip())
+        )
+        for r in rows
     }
 
 
