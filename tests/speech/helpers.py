@@ -21,10 +21,20 @@ class RecordedJobs:
     """Stands in for the job backend: what would be queued (no audio is rendered)."""
 
     name: str = "recorded"
+    external: bool = False
     calls: list[tuple[int, str]] = field(default_factory=list)
 
-    def enqueue(self, job_id: int, task: str = "render") -> None:
+    def push(self, task: str, job_id: int) -> None:
         self.calls.append((job_id, task))
+
+    def start(self) -> None:
+        pass
+
+    def maintain(self) -> dict[str, int]:
+        return {}
+
+    def is_waiting(self, task: str, job_id: int) -> bool:
+        return False
 
 
 def configure(fakes: FakeProviders, *names: str, key: str = KEY) -> None:
