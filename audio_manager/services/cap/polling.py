@@ -5,8 +5,8 @@ else; the body is read up to CAP_MAX_BYTES and no further. ``flask cap poll`` ru
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import requests
 from flask import current_app
 
 from ...capxml.reading import CapError
@@ -15,6 +15,9 @@ from ...models import CapInbound, CapSource, CapSourceKind
 from ...models.base import utcnow
 from ..context import Actor
 from . import ingest
+
+if TYPE_CHECKING:
+    import requests
 
 USER_AGENT = "audio_manager-cap/1"
 
@@ -28,6 +31,8 @@ class PollResult:
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> requests.Response:
+    import requests  # loaded when polling, not by every web worker
+
     return requests.get(
         url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
@@ -52,6 +57,8 @@ def _body(response: requests.Response) -> bytes:
 
 def fetch(url: str) -> bytes:
     """One linked alert (from a feed), bounded like the feed itself."""
+    import requests
+
     try:
         with _get(url) as response:
             if response.status_code != 200:
@@ -63,6 +70,8 @@ def fetch(url: str) -> bytes:
 
 def poll(actor: Actor, source: CapSource) -> PollResult:
     """Ask one source for what changed; the caller commits."""
+    import requests
+
     if source.kind != CapSourceKind.URL or not source.url:
         return PollResult(source, "error", [], "not a polled source")
     headers = {}
