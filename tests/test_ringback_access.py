@@ -93,7 +93,7 @@ def test_the_thread_backend_runs_an_import(app, app_ctx, tmp_path, client, token
     install_import.commit(Actor(user=w["admin"], via="test"), record)
     db.session.commit()
     backend = ThreadBackend(app)
-    backend.enqueue(record.id, task="install_import")
+    backend.push("install_import", record.id)
     assert backend.join(timeout=60)
     backend.stop()
     db.session.expire_all()

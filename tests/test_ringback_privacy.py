@@ -107,7 +107,7 @@ def test_no_phone_number_in_clear_anywhere(
     install_import.commit(Actor(user=w["admin"], via="test"), record)
     db.session.commit()
     backend = RQBackend(app)
-    backend.enqueue(record.id, task="install_import")
+    backend.push("install_import", record.id)
     redis = Redis.from_url(REDIS_URL)
 
     def redis_text() -> bytes:
