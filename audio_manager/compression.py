@@ -33,6 +33,8 @@ def accepts_gzip() -> bool:
 
 
 def compress(response: Any) -> Any:
+    if response.status_code in (200, 304):
+        response.vary.add("Accept-Encoding")  # a 304 carries the 200's cache headers
     if (
         response.status_code != 200
         or request.method == "HEAD"
@@ -46,7 +48,6 @@ def compress(response: Any) -> Any:
     length = response.content_length
     if length is not None and not MIN_BYTES <= length <= MAX_BYTES:
         return response
-    response.vary.add("Accept-Encoding")
     if not accepts_gzip():
         return response
     response.direct_passthrough = False

@@ -81,6 +81,7 @@ OBJECT_TYPES = {
     "message": _l("Message"),
     "plays": _l("Plays"),
     "release": _l("Ringback tone"),
+    "schedule": _l("Schedule"),
     "render_job": _l("Render"),
     "speech_language": _l("Voices of a language"),
     "speech_lexicon": _l("Pronunciations"),
@@ -134,10 +135,16 @@ def audit_action(action: str, object_label: str | None = None) -> str:
     return str(ACTIONS.get(action, action))
 
 
+SCHEDULE_LABEL = re.compile(r"^schedule (?P<id>\d+)$")
+
+
 def audit_object(object_type: str | None, object_label: str | None) -> str:
     kind = str(OBJECT_TYPES.get(object_type or "", object_type or ""))
     if object_label and VERSION_LABEL.match(object_label):
         object_label = None  # already said by the action
+    found = SCHEDULE_LABEL.match(object_label or "")
+    if found:
+        object_label = _("schedule %(id)s", id=found["id"])
     return " · ".join(part for part in (kind, object_label or "") if part)
 
 

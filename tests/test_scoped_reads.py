@@ -117,7 +117,7 @@ def test_message_audit_hides_other_provinces_schedules(client, login_as, world) 
     full = client.get(f"/api/v1/messages/{message.id}/audit", headers=bearer(tokens["viewer"]))
     assert f"schedule {far_id}" in [e["object_label"] for e in full.json]
     page = login_as("province_viewer").get(f"/messages/{message.id}").get_data(as_text=True)
-    assert f"schedule {ids['an']}" in page and f"schedule {far_id}" not in page
+    assert f"lịch phát {ids['an']}" in page and f"lịch phát {far_id}" not in page
 
 
 def test_ringback_report_by_month_for_scoped_readers(app_ctx, client, login_as, tmp_path) -> None:

@@ -176,8 +176,13 @@ def confirm() -> Any:
     if not played and reason is None:
         flash(_("Choose or write why it was not played."), "error")
         return back
-    # "all" answers what is still open: it never turns a "not played" into "played".
-    already = _confirmed(day, chosen) if "all" in wanted else {}
+    # "all" answers what is still open: it never turns the operator's own "not played" into
+    # "played"; a miss the station reported (the operator played it by hand) it does replace.
+    already = {
+        key: row
+        for key, row in (_confirmed(day, chosen) if "all" in wanted else {}).items()
+        if row.played or row.source != "station"
+    }
     events = [
         {
             "id": event_id(day, item, hamlet),
