@@ -190,7 +190,7 @@ def test_redis_stopped_and_started_loses_nothing(
             )
         assert all(worker.poll() is None for worker in workers), diagnose(log)
         redis = Redis.from_url(redis_server.url)
-        wait_for(lambda: len(Worker.all(connection=redis)) == 2, 60, "a worker did not return")
+        wait_for(lambda: len(Worker.all(connection=redis)) == 2, 180, "a worker did not return")
     finally:
         codes = [stop(worker) for worker in workers]
     assert codes == [0, 0], diagnose(log)
