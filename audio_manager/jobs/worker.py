@@ -34,6 +34,10 @@ class Supervisor:
         self.stopping = threading.Event()
         self.restarts = 0
         self.current_worker: Any = None
+        # Workers whose loop ended (Redis went away): Redis must stop listing them once it is
+        # back, or /admin/jobs counts ghosts beside the worker that replaced them.
+        self.retired: list[Any] = []
+        self.lock = threading.Lock()
 
     def _maintain_forever(self) -> None:
         every = self.app.config["JOB_MAINTENANCE_SECONDS"]
@@ -51,18 +55,41 @@ class Supervisor:
         (and /admin/jobs) see it alive."""
         from rq import worker_registration
 
-        worker = self.current_worker
-        if worker is None:
-            return
-        connection = worker.connection
-        if connection.sismember(worker_registration.REDIS_WORKER_KEYS, worker.key):
-            return
-        log.info("jobs worker: Redis forgot this worker; registering it again")
-        with connection.pipeline() as pipeline:
-            pipeline.hset(worker.key, mapping=worker.serialize())
-            worker_registration.register(worker, pipeline)
-            pipeline.expire(worker.key, worker.worker_ttl + 60)
-            pipeline.execute()
+        with self.lock:  # never beside the main loop retiring this worker
+            worker = self.current_worker
+            if worker is None or self.stopping.is_set():
+                return
+            if getattr(worker, "_shutdown_requested_date", None) is not None:
+                return  # RQ is saying goodbye to Redis for it
+            connection = worker.connection
+            if connection.sismember(worker_registration.REDIS_WORKER_KEYS, worker.key):
+                return
+            log.info("jobs worker: Redis forgot this worker; registering it again")
+            with connection.pipeline() as pipeline:
+                pipeline.hset(worker.key, mapping=worker.serialize())
+                worker_registration.register(worker, pipeline)
+                pipeline.expire(worker.key, worker.worker_ttl + 60)
+                pipeline.execute()
+
+    def _retire(self, worker: Any) -> None:
+        """This RQ worker's loop has ended: no longer re-registered, and unlisted from Redis
+        now or, when Redis is away, as soon as it is back (``_unlist_retired``)."""
+        with self.lock:
+            if self.current_worker is worker:
+                self.current_worker = None
+        if worker is not None:
+            self.retired.append(worker)
+            self._unlist_retired()
+
+    def _unlist_retired(self) -> None:
+        from redis.exceptions import RedisError
+
+        while self.retired:
+            try:
+                self.retired[0].register_death()
+            except RedisError:
+                return  # still away: the next connection tries again
+            self.retired.pop(0)
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("jobs worker: signal %s, stopping", signum)
@@ -78,11 +105,15 @@ class Supervisor:
         try:
             connection = self.backend.connection()
             connection.ping()
+            self._unlist_retired()
             queue = Queue(self.backend.queue_name, connection=connection)
-            worker = self.current_worker = Worker([queue], connection=connection)
+            worker = Worker([queue], connection=connection)
+            with self.lock:
+                self.current_worker = worker
             worker.work(burst=burst, logging_level="INFO")
             ended_well = True
         except StopRequested:
+            self._retire(worker)
             return True
         except (ConnectionError, TimeoutError, OSError) as exc:
             log.warning("jobs worker: Redis is away (%s)", type(exc).__name__)
@@ -90,6 +121,7 @@ class Supervisor:
         finally:
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
+        self._retire(worker)
         # Told to stop (RQ saw the signal; its goodbye to Redis may have failed), or done.
         told = worker is not None and getattr(worker, "_shutdown_requested_date", None) is not None
         return told or (burst and ended_well)
