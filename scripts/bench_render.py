@@ -8,10 +8,12 @@ from the same input) timed in the same run, and the peak memory of a 10-minute u
 
     .venv/bin/python scripts/bench_render.py [--count 20] [--seconds 30] [--cpu 0]
         [--scale-workers 1,2,4] [--scale-messages 12] [--skip-scale | --scale-only]
+        [--scale-db sqlite|postgresql|both] [--pg-url postgresql://postgres@127.0.0.1:5432]
 
 First (unpinned) the workers section: messages rendered per minute with 1, 2 and 4 RQ workers
 (one process each) against one server, the CPU the rest of the machine used beside, and the
-ratio of 2 workers to 1 (target >= 1.7 when nothing else runs, on 2 cores); see
+ratio of 2 workers to 1 (target >= 1.7 when nothing else runs, on 2 cores), on SQLite and on
+PostgreSQL (a database the run creates and drops; the scaled deployment's); see
 benchlib/render_scale. Then the process pins itself (and so its ffmpeg children) to one CPU
 unless --cpu -1 is given. Targets from the issue: >= 3,000 messages/hour, ratio <= 1.5,
 10-minute upload < 300 MB.
@@ -138,6 +140,9 @@ def main() -> None:
     parser.add_argument("--scale-messages", type=int, default=12)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--scale-only", action="store_true")
+    parser.add_argument("--scale-db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432",
+                        help="PostgreSQL server (no database name) for --scale-db")  # fmt: skip
     args = parser.parse_args()
     if args.child_long:
         long_child(args.child_long)
@@ -250,17 +255,22 @@ def social_line(sources: list[Path], assets: RenderAssets, work: Path) -> None:
 
 
 def scale_section(args: argparse.Namespace) -> None:
-    from benchlib import common, render_scale
+    from benchlib import common, pg, render_scale
 
     common.handle_signals()
     counts = [int(n) for n in args.scale_workers.split(",") if n.strip()]
-    log_line = common.machine_line()
-    print(log_line, flush=True)
-    with tempfile.TemporaryDirectory(prefix="bench-scale-", ignore_cleanup_errors=True) as tmp:
-        try:
-            render_scale.run(counts, args.scale_messages, args.seconds, Path(tmp))
-        finally:
-            common.CLEANUP.run_all()  # the workers and redis-server, before their folder goes
+    kinds = ["sqlite", "postgresql"] if args.scale_db == "both" else [args.scale_db]
+    postgres = f", PostgreSQL {pg.pg_version(args.pg_url)}" if "postgresql" in kinds else ""
+    print(common.machine_line(postgres), flush=True)
+    for kind in kinds:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-", ignore_cleanup_errors=True) as t:
+            try:
+                url = ""
+                if kind == "postgresql":
+                    url = pg.sqlalchemy_url(pg.create(args.pg_url, pg.unique_name("am_scale")))
+                render_scale.run(counts, args.scale_messages, args.seconds, Path(t), url)
+            finally:
+                common.CLEANUP.run_all()  # workers, redis-server, database, before the folder
 
 
 if __name__ == "__main__":

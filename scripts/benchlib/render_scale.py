@@ -1,6 +1,7 @@
 """Render throughput with 1, 2 and 4 RQ workers (one process each) against one server: a
-redis-server of the run's own on a free port, one SQLite database and local storage in a
-temporary folder. Each round records its messages (30 s of speech each) and puts their jobs on
+redis-server of the run's own on a free port, one database (SQLite in the temporary folder, or
+a PostgreSQL database the run creates and drops, as a scaled deployment has) and local storage
+in a temporary folder. Each round records its messages (30 s of speech each) and puts their jobs on
 the queue while the workers are suspended, then resumes them: the round lasts from the first
 job started to the last one finished (the database's own timestamps), so worker start-up and
 polling are not counted. The CPU other work on the machine used meanwhile is printed beside.
@@ -19,10 +20,10 @@ from .common import CLEANUP, ROOT, free_port, load_average, log
 from .server import ForeignCpu
 
 
-def _env(work: Path, redis_url: str) -> dict[str, str]:
+def _env(work: Path, redis_url: str, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        AUDIO_MANAGER_DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
+        AUDIO_MANAGER_DATABASE_URL=database_url,
         AUDIO_MANAGER_STORAGE_ROOT=str(work / "audio"),
         AUDIO_MANAGER_INSTANCE_PATH=str(work / "instance"),
         AUDIO_MANAGER_JOBS="rq",
@@ -110,12 +111,17 @@ def _finished(app: Any, ids: list[int]) -> tuple[int, float | None, float]:
     return len(done), (last - first).total_seconds(), float(failed)
 
 
-def run(counts: list[int], messages: int, seconds: float, work: Path) -> dict[int, float]:
-    """Messages per minute for each number of workers (printed as a table, and returned)."""
+def run(
+    counts: list[int], messages: int, seconds: float, work: Path, database_url: str = ""
+) -> dict[int, float]:
+    """Messages per minute for each number of workers (printed as a table, and returned).
+    Without ``database_url``, an SQLite file in ``work``."""
     (work / "tmp").mkdir(parents=True, exist_ok=True)
     os.environ["TMPDIR"] = str(work / "tmp")
     redis_url = _redis(work)
-    env = _env(work, redis_url)
+    database_url = database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+    kind = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    env = _env(work, redis_url, database_url)
     _flask(env, "db", "upgrade")
     _flask(env, "audio", "stock")
     for key, value in env.items():
@@ -131,7 +137,7 @@ def run(counts: list[int], messages: int, seconds: float, work: Path) -> dict[in
 
     app = create_app()
     redis = Redis.from_url(redis_url)
-    log(f"\nworkers against one server (redis-server of this run, SQLite, local storage); "
+    log(f"\nworkers against one server (redis-server of this run, {kind}, local storage); "
         f"{messages} messages of {seconds:g} s per round")  # fmt: skip
     log(f"{'workers':>7} {'messages':>9} {'seconds':>8} {'msg/min':>8} {'failed':>7} "
         f"{'other work (cores)':>19}")  # fmt: skip
