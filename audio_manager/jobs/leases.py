@@ -6,6 +6,9 @@ number, so a worker that lost its lease (it was presumed dead and another took t
 overwrite the new attempt's result. A running job whose lease ran out, or whose worker on this
 machine is no longer alive, goes back to the queue, up to ``JOB_MAX_ATTEMPTS`` starts; then it
 fails with ``worker_lost``, retryable like any failed job.
+
+Install imports are reaped the same way (``reap_imports``): an import writes in one
+transaction, so one whose worker died left nothing behind and is simply queued again.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..extensions import db
-from ..models import JobStatus, RenderJob, record_outbox
+from ..models import ImportStatus, InstallImport, JobStatus, RenderJob, record_outbox
 from ..models.base import utcnow
 from ..services.audio.rendering import WORKDIR_PREFIX  # am-job-<pid>-…
 
@@ -168,6 +171,67 @@ def reap() -> tuple[int, int]:
             log.error("render job %s lost its worker %s times; failed", job_id, attempts)
     db.session.commit()
     return requeued, failed
+
+
+def reap_imports() -> tuple[int, int]:
+    """Queue again every running install import whose worker is lost (its lease ran out, or its
+    process on this machine is gone); fail those out of attempts. Returns (requeued, failed)."""
+    now = utcnow()
+    limit = current_app.config["JOB_MAX_ATTEMPTS"]
+    rows = db.session.execute(
+        db.select(
+            InstallImport.id, InstallImport.attempts, InstallImport.lease_until, InstallImport.worker
+        ).where(InstallImport.status == ImportStatus.RUNNING)
+    ).all()
+    requeued = failed = 0
+    for import_id, attempts, lease_until, worker in rows:
+        expired = lease_until is not None and lease_until < now
+        if not expired and not _dead_here(worker):
+            continue
+        values: dict[str, object] = {"lease_until": None, "worker": None}
+        if attempts >= limit:
+            values.update(
+                status=ImportStatus.FAILED,
+                error_code="worker_lost",
+                error=f"The import stopped {attempts} times without finishing (worker lost).",
+                finished_at=now,
+            )
+        else:
+            values.update(status=ImportStatus.QUEUED, queued_at=now)
+        result = db.session.execute(
+            db.update(InstallImport)
+            .where(import_held(import_id, attempts, worker))  # type: ignore[arg-type]
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            continue
+        if values["status"] == ImportStatus.QUEUED:
+            record_outbox("install_import", import_id)
+            requeued += 1
+            log.warning("install import %s lost its worker (%s); queued again", import_id, worker)
+        else:
+            failed += 1
+            log.error("install import %s lost its worker %s times; failed", import_id, attempts)
+    db.session.commit()
+    return requeued, failed
+
+
+def import_held(import_id: int, attempt: int, worker: str | None) -> object:
+    """The WHERE clause of a write only the holder of an import's attempt may make."""
+    return db.and_(
+        InstallImport.id == import_id,
+        InstallImport.status == ImportStatus.RUNNING,
+        InstallImport.attempts == attempt,
+        InstallImport.worker == worker if worker is not None else InstallImport.worker.is_(None),
+    )
+
+
+def import_lease() -> object:
+    """``lease_until`` for an import now: on PostgreSQL, where each batch renews it beside the
+    import's transaction; None on SQLite (one writer: liveness of the process judges)."""
+    if db.engine.dialect.name == "sqlite":
+        return None
+    return utcnow() + _lease()
 
 
 def stuck_queued() -> list[int]:

@@ -42,6 +42,7 @@ def cycle(backend: JobBackend) -> dict[str, int]:
     steps = (
         ("swept", lambda: leases.sweep_workdirs()),
         ("reaped", lambda: sum(leases.reap())),
+        ("reaped_imports", lambda: sum(leases.reap_imports())),
         ("resent", lambda: requeue_stuck(backend) if backend.external else 0),
         ("dispatched", lambda: outbox.drain(backend)[0]),
     )

@@ -3,7 +3,8 @@
 The job's own transaction is not seen by others until it commits, so progress goes elsewhere:
 on PostgreSQL through a separate connection into the import's row; and always into this
 process's memory, which is what a page served by the same process (the embedded thread
-backend on SQLite, whose single writer is the job itself) reads.
+backend on SQLite, whose single writer is the job itself) reads. On PostgreSQL the same write
+renews the import's lease (``leases.reap_imports``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from ..extensions import db
 from ..models import InstallImport
+from . import leases
 
 _memory: dict[int, int] = {}
 
@@ -26,7 +28,7 @@ def reporter(import_id: int) -> Callable[[int], None]:
                 connection.execute(
                     db.update(InstallImport)
                     .where(InstallImport.id == import_id)
-                    .values(processed_rows=done)
+                    .values(processed_rows=done, lease_until=leases.import_lease())
                 )
 
     return report

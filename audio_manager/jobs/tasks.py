@@ -93,7 +93,8 @@ class LeaseLost(Exception):
     """The job was given to another worker while this one rendered."""
 
 
-def claim_import(import_id: int) -> bool:
+def claim_import(import_id: int) -> int | None:
+    """Move a queued import to running, naming this process; the attempt taken, or None."""
     result = db.session.execute(
         db.update(InstallImport)
         .where(InstallImport.id == import_id, InstallImport.status == ImportStatus.QUEUED)
@@ -102,24 +103,35 @@ def claim_import(import_id: int) -> bool:
             attempts=InstallImport.attempts + 1,
             started_at=utcnow(),
             processed_rows=0,
+            worker=leases.worker_id(),
+            lease_until=leases.import_lease(),
         )
     )
     db.session.commit()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return None
+    return db.session.scalar(db.select(InstallImport.attempts).where(InstallImport.id == import_id))
 
 
 def run_install_import(import_id: int) -> None:
-    """Write an import's rows in one transaction; a failure leaves no install behind."""
+    """Write an import's rows in one transaction; a failure leaves no install behind. Its
+    outcome is written only while this process still holds the attempt (not reaped)."""
     from ..services.errors import ServiceError
     from ..services.ringback import install_import
 
-    if not claim_import(import_id):
+    attempt = claim_import(import_id)
+    if attempt is None:
         log.info("install import %s is not queued; skipped", import_id)
         return
+    me = leases.worker_id()
     record = db.session.get(InstallImport, import_id)
     assert record is not None
     try:
         install_import.run(record, progress.reporter(import_id))
+        if not _still_held(import_id, attempt, me):
+            db.session.rollback()
+            log.warning("install import %s attempt %s was taken over; dropped", import_id, attempt)
+            return
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
@@ -132,9 +144,28 @@ def run_install_import(import_id: int) -> None:
             record.error_code, record.error = "internal_error", type(exc).__name__
         record.status = ImportStatus.FAILED
         record.finished_at = utcnow()
+        db.session.flush()
+        if not _still_held(import_id, attempt, me):
+            db.session.rollback()
+            return
         db.session.commit()
     finally:
         progress.forget(import_id)
+
+
+def _still_held(import_id: int, attempt: int, me: str) -> bool:
+    """Within the import's transaction: release the lease, fenced by the attempt and this
+    process (a reaper that queued the import again set ``worker`` to None)."""
+    result = db.session.execute(
+        db.update(InstallImport)
+        .where(
+            InstallImport.id == import_id,
+            InstallImport.attempts == attempt,
+            InstallImport.worker == me,
+        )
+        .values(worker=None, lease_until=None)
+    )
+    return result.rowcount == 1
 
 
 TASKS = {"render": run_render_job, "install_import": run_install_import}

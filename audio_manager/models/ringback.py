@@ -192,6 +192,11 @@ class InstallImport(db.Model):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # While running: the process writing it ("host:pid") and, where progress can be written
+    # beside the import's own transaction (PostgreSQL), a lease each batch renews. A running
+    # import whose worker is gone is queued again (its transaction left nothing behind).
+    worker: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by = relationship("User", foreign_keys=[created_by_id])
     committed_by = relationship("User", foreign_keys=[committed_by_id])
