@@ -180,7 +180,10 @@ def reap_imports() -> tuple[int, int]:
     limit = current_app.config["JOB_MAX_ATTEMPTS"]
     rows = db.session.execute(
         db.select(
-            InstallImport.id, InstallImport.attempts, InstallImport.lease_until, InstallImport.worker
+            InstallImport.id,
+            InstallImport.attempts,
+            InstallImport.lease_until,
+            InstallImport.worker,
         ).where(InstallImport.status == ImportStatus.RUNNING)
     ).all()
     requeued = failed = 0
