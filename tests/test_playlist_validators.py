@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from audio_manager.extensions import db
-from audio_manager.models import ApiToken
+from audio_manager.models import ApiToken, Area
 from audio_manager.scheduling import LOCAL_TZ
 
 from .conftest import bearer, load_tree, make_user
@@ -159,3 +159,28 @@ def test_another_communes_validator_gives_no_304_and_no_access(w, client) -> Non
     ours = poll(client, w, "operator", "94101").headers["ETag"]
     assert poll(client, w, "operator95", "95101", ours).status_code == 200
     assert poll(client, w, "operator95", "94101", ours).status_code == 404
+
+
+def test_a_device_without_validator_gets_the_kept_json_without_a_build(w, client, app) -> None:
+    """The JSON is kept compressed (a fraction of the built playlist's weight), answered from
+    the cache with two reads while nothing changed, and rebuilt after an edit."""
+    from audio_manager.services.broadcast import playlists
+
+    first = poll(client, w, "operator", "94101")
+    kept = [v for v, _ in app.extensions["audio_manager.playlist_cache"]._items.values()]
+    etag = first.headers["ETag"].strip('"')
+    compact = [v for v in kept if isinstance(v, playlists.CompactJson) and v.etag == etag]
+    assert len(compact) == 1 and compact[0].body == first.get_data()
+    commune = db.session.scalar(sa.select(Area).where(Area.code == "94101"))
+    built = playlists.build(commune, TODAY)
+    assert compact[0].size() * 4 < built.size()
+    again, statements = count_statements(lambda: poll(client, w, "operator", "94101"))
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert not any("schedules" in s or "renditions" in s for s in statements), statements
+    hamlet = min(h.code for h in commune.children)
+    sql("UPDATE areas SET name = 'Ấp Mới' WHERE code = :code", code=hamlet)
+    changed = poll(client, w, "operator", "94101")
+    assert changed.headers["ETag"] != first.headers["ETag"] and "Ấp Mới" in changed.get_data(
+        as_text=True
+    )

@@ -244,12 +244,13 @@ def get_playlist(args: dict[str, Any]) -> Any:
         if tag is not None:
             _note(args, day, fmt, tag)
             return http_cache.not_modified(tag)
-    result = playlists.for_code(current_user, args["area"], day, args["days"])
-    if fmt != "json":
-        response = playlist_download(result, fmt)
+    if fmt == "json":
+        body, tag = playlists.json_for_code(current_user, args["area"], day, args["days"])
+        response = Response(body, mimetype="application/json")
+        response.headers.update(http_cache.cache_headers(tag))
     else:
-        response = Response(result.json_body, mimetype="application/json")
-        response.headers.update(http_cache.cache_headers(playlists.remember(result, "json")))
+        result = playlists.for_code(current_user, args["area"], day, args["days"])
+        response = playlist_download(result, fmt)
     if fmt != "zip" and response.status_code == 200 and response.headers.get("ETag"):
         _note(args, day, fmt, unquote_etag(response.headers["ETag"])[0] or "")
     return response
