@@ -41,6 +41,12 @@ class Dataset:
     counts: dict[str, int]
     # Every commune: (area id, code, province area id), for the national mix
     communes: list[tuple[int, str, int]] = field(default_factory=list)
+    # What each commune's station confirms: (hamlet, version, message, language, schedule or
+    # None) for every schedule reaching each hamlet in each language it plays, and two
+    # unscheduled messages per hamlet; the national ingest posts as the communes' stations.
+    station_choices: dict[int, list[tuple[int, int, int, str, int | None]]] = field(
+        default_factory=dict
+    )
 
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -270,6 +276,10 @@ def generate(sizes: Any, seed: int) -> tuple[Dataset, list[tuple[int, str]], Any
         for message in rng.sample(normal_ids, 3):
             plays.append((hamlet, current[(message, "kinh")], message, "kinh", None))
 
+    station_choices = _station_choices(
+        rng, communes, provinces, hamlets_of, schedules, targets, current, normal_ids
+    )
+
     counts = {
         "provinces": len(provinces),
         "communes": len(communes),
@@ -295,8 +305,40 @@ def generate(sizes: Any, seed: int) -> tuple[Dataset, list[tuple[int, str]], Any
         play_choices=plays,
         counts=counts,
         communes=[(c_id, code, provinces[p_index][0]) for c_id, code, _path, p_index in communes],
+        station_choices=station_choices,
     )
     return dataset, audio_keys, (current, normal)
+
+
+def _station_choices(
+    rng: random.Random,
+    communes: list[tuple[int, str, str, int]],
+    provinces: list[tuple[int, str]],
+    hamlets_of: dict[int, list[tuple[int, tuple[str, ...]]]],
+    schedules: list[tuple[Any, ...]],
+    targets: list[tuple[int, int]],
+    current: dict[tuple[int, str], int],
+    normal_ids: list[int],
+) -> dict[int, list[tuple[int, int, int, str, int | None]]]:
+    message_of = {row[0]: row[1] for row in schedules}
+    reaching: dict[int, list[int]] = {}  # area id -> schedules targeting it
+    for sid, area_id in targets:
+        reaching.setdefault(area_id, []).append(sid)
+    out: dict[int, list[tuple[int, int, int, str, int | None]]] = {}
+    for c_id, _code, _path, p_index in communes:
+        wide = reaching.get(provinces[p_index][0], []) + reaching.get(c_id, [])
+        choices: list[tuple[int, int, int, str, int | None]] = []
+        for hamlet, order in hamlets_of[c_id]:
+            for sid in wide + reaching.get(hamlet, []):
+                message = message_of[sid]
+                for language in order:
+                    version = current.get((message, language))
+                    if version is not None:
+                        choices.append((hamlet, version, message, language, sid))
+            for message in rng.sample(normal_ids, 2):
+                choices.append((hamlet, current[(message, "kinh")], message, "kinh", None))
+        out[c_id] = choices
+    return out
 
 
 def attach_audio(dataset: Dataset, current: dict, normal: int, small: dict, big: list) -> None:

@@ -25,39 +25,56 @@ PLAY_VALUES = {
 }  # fmt: skip
 
 
-def ingest_worker(spec: dict[str, Any]) -> dict[str, Any]:
-    """POST batches of events with fresh ids until ``end``; count what the API created."""
-    rng = random.Random(spec["seed"])
-    conn = http.client.HTTPConnection(spec["host"], spec["port"], timeout=120)
-    headers = {**spec["headers"], "Content-Type": "application/json"}
-    choices, batch_size, prefix = spec["choices"], spec["batch"], spec["prefix"]
-    now = time.time()
-    while time.time() < spec["start"]:
-        time.sleep(0.005)
-    counter = 0
-    latencies: list[float] = []
-    totals: Counter[str] = Counter()
-    rejections: Counter[str] = Counter()
-    statuses: Counter[int] = Counter()
-    errors = batches = 0
-    while batches < spec["max_batches"]:
-        events = []
-        for _ in range(batch_size):
-            counter += 1
-            hamlet, version, _message, _language, schedule = rng.choice(choices)
-            played_at = datetime.fromtimestamp(now - rng.uniform(60, 86_000), UTC)
+def station_batch(
+    rng: random.Random, choices: list[Any], today: Any, size: int, prefix: str
+) -> list[dict[str, Any]]:
+    """What one commune's station sends: its confirmations of ``size`` broadcasts, day after
+    day back from yesterday, each (hamlet, schedule, language) once a day, as a station that
+    was offline a while catches up. Every event is a different broadcast (no duplicates)."""
+    events: list[dict[str, Any]] = []
+    day = 0
+    while len(events) < size and day < 330:
+        day += 1
+        local_day = today - timedelta(days=day)
+        for hamlet, version, _message, _language, schedule in choices:
+            if len(events) >= size:
+                break
+            moment = datetime.combine(local_day, datetime.min.time(), LOCAL_TZ) + timedelta(
+                seconds=rng.uniform(5 * 3600, 21 * 3600)
+            )
             event: dict[str, Any] = {
-                "id": f"{prefix}-{counter}",
+                "id": f"{prefix}-{len(events)}",
                 "hamlet_id": hamlet,
-                "played_at": played_at.isoformat(),
+                "played_at": moment.isoformat(),
                 "version_id": version,
                 "played": True,
             }
             if schedule is not None:
                 event["schedule_id"] = schedule
-            if counter % 20 == 0:
+            if len(events) % 20 == 19:
                 event["played"], event["reason"] = False, "Mất điện"
             events.append(event)
+    return events
+
+
+def ingest_worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """POST batches until ``end``, each from the next commune's station (its own token, its
+    own hamlets and schedules); count what the API created."""
+    rng = random.Random(spec["seed"])
+    conn = http.client.HTTPConnection(spec["host"], spec["port"], timeout=120)
+    stations, batch_size, prefix = spec["stations"], spec["batch"], spec["prefix"]
+    today = datetime.now(LOCAL_TZ).date()
+    while time.time() < spec["start"]:
+        time.sleep(0.005)
+    latencies: list[float] = []
+    totals: Counter[str] = Counter()
+    rejections: Counter[str] = Counter()
+    statuses: Counter[int] = Counter()
+    errors = batches = 0
+    while batches < spec["max_batches"] and batches < len(stations):
+        token, choices = stations[batches]
+        events = station_batch(rng, choices, today, batch_size, f"{prefix}-{batches}")
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         body = json.dumps({"events": events})
         began = time.time()
         if began >= spec["end"]:
@@ -65,6 +82,7 @@ def ingest_worker(spec: dict[str, Any]) -> dict[str, Any]:
         answer = exchange(conn, "POST", "/api/v1/plays", headers, body)
         if answer is None:
             errors += 1
+            batches += 1
             continue
         response, data = answer
         ended = time.time()
@@ -197,13 +215,20 @@ def ingest(
     """POST /api/v1/plays from ``clients`` processes (1,000 events a batch) for ``seconds``,
     then a raw executemany of as many rows: events/s of both and their ratio."""
     # (d) play-event ingest through the API, then raw executemany of as many rows.
+    from .national_mix import token_of
+
     start = time.time() + 1.5
+    stations = [
+        (token_of(dataset, commune_id), dataset.station_choices[commune_id])
+        for commune_id, _code, _province in dataset.communes
+        if len(dataset.station_choices.get(commune_id, ())) >= 20
+    ]
+    random.Random(11).shuffle(stations)
     specs = [
         {
             "host": HOST,
             "port": port,
-            "headers": auth,
-            "choices": dataset.play_choices,
+            "stations": stations[n::clients],
             "batch": 1000,
             "prefix": f"{database.kind}-{n}-{int(start)}",
             "seed": n,
@@ -241,7 +266,9 @@ def ingest(
         "p99_ms": pct(batch_latency, 0.99) * 1000,
     }
     log(
-        f"  (d) POST /api/v1/plays, {clients} clients x 1,000 events a batch, "
+        f"  (d) POST /api/v1/plays, {clients} clients x 1,000 events a batch, each batch a "
+        f"commune's station (its token, hamlets and schedules; every event a different "
+        f"broadcast), "
         f"{seconds:.0f} s: {api_rate:,.0f} events/s  ({len(batch_latency)} batches, "
         f"p50 {pct(batch_latency, 0.5) * 1000:.0f} ms, p99 "
         f"{pct(batch_latency, 0.99) * 1000:.0f} ms; {dict(totals)}; HTTP {dict(statuses)})"
