@@ -178,6 +178,7 @@ def test_a_device_without_validator_gets_the_kept_json_without_a_build(w, client
     assert again.status_code == 200 and again.get_data() == first.get_data()
     assert again.headers["ETag"] == first.headers["ETag"]
     assert not any("schedules" in s or "renditions" in s for s in statements), statements
+    assert statements == ["SELECT name, version FROM data_versions"]  # nothing changed at all
     hamlet = min(h.code for h in commune.children)
     sql("UPDATE areas SET name = 'Ấp Mới' WHERE code = :code", code=hamlet)
     changed = poll(client, w, "operator", "94101")

@@ -296,7 +296,12 @@ def json_for_code(user: User, code: str, first_day: date, days: int = 1) -> tupl
         raise area_service.unknown_code(code)
     key = ("json", area.id, first_day, days)
     found = cache().get(key)
-    if isinstance(found, CompactJson) and scope_versions(found.scopes) == found.scopes:
+    everything = data_versions.current(data_versions.PLAYLISTS)
+    if isinstance(found, CompactJson) and (
+        # found current while nothing at all has changed since (as for a 304), or still current
+        small_cache().get(("tag", area.id, first_day, days, "json", "", found.etag)) == everything
+        or scope_versions(found.scopes) == found.scopes
+    ):
         body, tag = found.body, found.etag
     else:
         built = _build(area, first_day, days)
@@ -305,8 +310,7 @@ def json_for_code(user: User, code: str, first_day: date, days: int = 1) -> tupl
             compact = CompactJson(built.scopes, zlib.compress(body, 6), tag)
             cache().put(key, compact, compact.size())  # type: ignore[arg-type]
     if not data_versions.wrote():
-        note = ("tag", area.id, first_day, days, "json", "", tag)
-        small_cache().put(note, data_versions.current(data_versions.PLAYLISTS), 256)
+        small_cache().put(("tag", area.id, first_day, days, "json", "", tag), everything, 256)
     return body, tag
 
 
