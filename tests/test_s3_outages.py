@@ -141,6 +141,22 @@ def test_storage_init_creates_the_bucket(app, app_ctx, moto, monkeypatch) -> Non
     assert again.exit_code == 0 and "already there" in again.output
 
 
+def test_audio_stock_on_a_fresh_deployment_creates_the_bucket(app, app_ctx, moto, monkeypatch):
+    """The first step at scale: `audio stock` on a bucket not made yet (was NoSuchBucket)."""
+    storage = S3Storage("made-by-stock", endpoint_url=moto.endpoint, region="us-east-1")
+    monkeypatch.setitem(app.extensions, "audio_manager.storage", storage)
+    monkeypatch.setitem(app.config, "STORAGE_BACKEND", "s3")
+    monkeypatch.setitem(app.config, "S3_BUCKET", "made-by-stock")
+    result = app.test_cli_runner().invoke(args=["audio", "stock"])
+    assert result.exit_code == 0, result.output
+    assert "stock sounds:" in result.output
+    storage.check()
+    keys = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1").list_objects_v2(
+        Bucket="made-by-stock"
+    )
+    assert keys.get("KeyCount", 0) >= 1  # the chime and beds were stored in it
+
+
 def test_storage_init_says_when_it_may_not(app, app_ctx, monkeypatch) -> None:
     client = boto3.client(
         "s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
