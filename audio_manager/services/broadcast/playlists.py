@@ -14,8 +14,8 @@ worker that found a validator current skips even that read while the database's 
 
 Built playlists are kept in a per-process cache bounded by ``PLAYLIST_CACHE_MB``, checked
 against the same numbers before use, so they are never stale. What devices poll for, the JSON,
-is kept there compressed beside its validator (``CompactJson``: ~3 KB for a commune's 15 KB
-document, against ~45 KB for the built objects), so the default 16 MB keeps every commune of a
+is kept there compressed beside its validator (``CompactJson``: ~2 KB for a commune's 14 KB
+document, against ~44 KB for the built objects), so the default 16 MB keeps every commune of a
 country of 3,300 and a device without a validator is answered without a build.
 """
 
