@@ -20,10 +20,11 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 
@@ -131,8 +132,6 @@ def _dead_here(worker: str | None) -> bool:
 def reap() -> tuple[int, int]:
     """Queue again every running job whose worker is lost; fail those out of attempts.
     Returns (requeued, failed). Each move is one fenced UPDATE, safe to run anywhere at once."""
-    now = utcnow()
-    limit = current_app.config["JOB_MAX_ATTEMPTS"]
     rows = db.session.execute(
         db.select(
             RenderJob.id,
@@ -142,79 +141,88 @@ def reap() -> tuple[int, int]:
             RenderJob.max_attempts,
         ).where(RenderJob.status == JobStatus.RUNNING)
     ).all()
-    requeued = failed = 0
-    for job_id, attempts, lease_until, worker, budget in rows:
-        expired = lease_until is None or lease_until < now
-        if not expired and not _dead_here(worker):
-            continue
-        values: dict[str, object] = {"lease_until": None, "worker": None}
-        if attempts >= (budget or limit):
-            values.update(
-                status=JobStatus.FAILED,
-                error_code="worker_lost",
-                error=f"The render stopped {attempts} times without finishing (worker lost).",
-                finished_at=now,
-            )
-        else:
-            values.update(status=JobStatus.QUEUED, queued_at=now, dispatched_at=None)
-        result = db.session.execute(
-            db.update(RenderJob).where(held(job_id, attempts)).values(**values)  # type: ignore[arg-type]
-        )
-        if result.rowcount != 1:
-            continue
-        if values["status"] == JobStatus.QUEUED:
-            record_outbox("render", job_id)
-            requeued += 1
-            log.warning("render job %s lost its worker (%s); queued again", job_id, worker)
-        else:
-            failed += 1
-            log.error("render job %s lost its worker %s times; failed", job_id, attempts)
-    db.session.commit()
-    return requeued, failed
+    return _take_back(
+        rows,
+        model=RenderJob,
+        statuses=(JobStatus.QUEUED, JobStatus.FAILED),
+        fence=lambda job_id, attempts, _worker: held(job_id, attempts),
+        task="render",
+        label="render job",
+        what="render",
+        lease_required=True,
+        queued={"dispatched_at": None},
+    )
 
 
 def reap_imports() -> tuple[int, int]:
     """Queue again every running install import whose worker is lost (its lease ran out, or its
     process on this machine is gone); fail those out of attempts. Returns (requeued, failed)."""
-    now = utcnow()
-    limit = current_app.config["JOB_MAX_ATTEMPTS"]
     rows = db.session.execute(
         db.select(
             InstallImport.id,
             InstallImport.attempts,
             InstallImport.lease_until,
             InstallImport.worker,
+            db.null(),  # no budget of its own: JOB_MAX_ATTEMPTS
         ).where(InstallImport.status == ImportStatus.RUNNING)
     ).all()
+    return _take_back(
+        rows,
+        model=InstallImport,
+        statuses=(ImportStatus.QUEUED, ImportStatus.FAILED),
+        fence=import_held,
+        task="install_import",
+        label="install import",
+        what="import",
+        lease_required=False,  # SQLite: no lease, the process's liveness judges
+        queued={},
+    )
+
+
+def _take_back(
+    rows: Sequence[Any],
+    *,
+    model: Any,
+    statuses: tuple[str, str],
+    fence: Callable[[int, int, str | None], object],
+    task: str,
+    label: str,
+    what: str,
+    lease_required: bool,
+    queued: dict[str, object],
+) -> tuple[int, int]:
+    """Each (id, attempts, lease_until, worker, budget) whose worker is lost goes back to the
+    queue (recorded in the outbox) or, out of attempts, fails with ``worker_lost``."""
+    now = utcnow()
+    limit = current_app.config["JOB_MAX_ATTEMPTS"]
+    queued_status, failed_status = statuses
     requeued = failed = 0
-    for import_id, attempts, lease_until, worker in rows:
-        expired = lease_until is not None and lease_until < now
+    for target_id, attempts, lease_until, worker, budget in rows:
+        expired = lease_until < now if lease_until is not None else lease_required
         if not expired and not _dead_here(worker):
             continue
         values: dict[str, object] = {"lease_until": None, "worker": None}
-        if attempts >= limit:
+        if attempts >= (budget or limit):
             values.update(
-                status=ImportStatus.FAILED,
+                status=failed_status,
                 error_code="worker_lost",
-                error=f"The import stopped {attempts} times without finishing (worker lost).",
+                error=f"The {what} stopped {attempts} times without finishing (worker lost).",
                 finished_at=now,
             )
         else:
-            values.update(status=ImportStatus.QUEUED, queued_at=now)
+            values.update(status=queued_status, queued_at=now, **queued)
         result = db.session.execute(
-            db.update(InstallImport)
-            .where(import_held(import_id, attempts, worker))  # type: ignore[arg-type]
-            .values(**values)
+            db.update(model).where(fence(target_id, attempts, worker)).values(**values)  # type: ignore[arg-type]
         )
         if result.rowcount != 1:
             continue
-        if values["status"] == ImportStatus.QUEUED:
-            record_outbox("install_import", import_id)
+        if values["status"] == queued_status:
+            record_outbox(task, target_id)
             requeued += 1
-            log.warning("install import %s lost its worker (%s); queued again", import_id, worker)
+            log.warning("%s %s lost its worker (%s); queued again", label, target_id, worker)
         else:
             failed += 1
-            log.error("install import %s lost its worker %s times; failed", import_id, attempts)
+            log.error("%s %s lost its worker %s times; failed", label, target_id, attempts)
     db.session.commit()
     return requeued, failed
 

@@ -200,7 +200,7 @@ def current_tag(
     # A tag this worker found current while nothing at all has changed since is current still.
     everything = data_versions.current(data_versions.PLAYLISTS)
     for tag, _ids in parsed:
-        if small_cache().get(("tag", area.id, first_day, days, fmt, extra, tag)) == everything:
+        if _found_current((area.id, first_day, days, fmt, extra, tag), everything):
             return tag
     wanted = {area.scope} | {message_scope(m) for _tag, ids in parsed for m in ids}
     versions = scope_versions(wanted)
@@ -208,21 +208,30 @@ def current_tag(
         scopes = {area.scope: versions[area.scope]}
         scopes.update((message_scope(m), versions[message_scope(m)]) for m in ids)
         if hmac.compare_digest(validator(area, first_day, days, fmt, extra, scopes), tag):
-            if not data_versions.wrote():
-                small_cache().put(
-                    ("tag", area.id, first_day, days, fmt, extra, tag), everything, 256
-                )
+            _note_current((area.id, first_day, days, fmt, extra, tag), everything)
             return tag
     return None
+
+
+def _found_current(validated: tuple[Any, ...], everything: int) -> bool:
+    """Whether this worker found ``validated`` (area id, first day, days, format, extra, tag)
+    current while the global ``playlists`` version was ``everything`` (nothing changed since)."""
+    return small_cache().get(("tag", *validated)) == everything
+
+
+def _note_current(validated: tuple[Any, ...], everything: int) -> None:
+    """Note ``validated`` as current at ``everything``, read by this transaction before the
+    scopes it was checked or built from (never what a writing transaction read)."""
+    if not data_versions.wrote():
+        small_cache().put(("tag", *validated), everything, 256)
 
 
 def remember(result: AreaPlaylists, fmt: str, extra: str = "") -> str:
     """The validator of ``result`` in ``fmt``, noted as current at the database's global
     ``playlists`` version read by this transaction (its scopes were read after it)."""
     tag = result.validator(fmt, extra)
-    if not data_versions.wrote():
-        key = ("tag", result.area.id, result.first_day, result.days, fmt, extra, tag)
-        small_cache().put(key, data_versions.current(data_versions.PLAYLISTS), 256)
+    validated = (result.area.id, result.first_day, result.days, fmt, extra, tag)
+    _note_current(validated, data_versions.current(data_versions.PLAYLISTS))
     return tag
 
 
@@ -244,10 +253,15 @@ def for_code(user: User, code: str, first_day: date, days: int = 1) -> AreaPlayl
     """The playlists of the area with this code, when ``user`` may see it (what a device asks
     for), from the cache when nothing they are made of has changed."""
     _check_days(days)
+    return _cached(_visible_area(user, code), first_day, days)
+
+
+def _visible_area(user: User, code: str) -> AreaRef:
+    """The area with this code when ``user`` may see it; unknown to them otherwise."""
     area = _area_by_code(code)
     if area is None or not area_service.can_see(user, area):
         raise area_service.unknown_code(code)
-    return _cached(area, first_day, days)
+    return area
 
 
 def for_area(area: Area, first_day: date, days: int = 1) -> AreaPlaylists:
@@ -291,15 +305,13 @@ def json_for_code(user: User, code: str, first_day: date, days: int = 1) -> tupl
     """The JSON document of the playlists of the area with this code and its validator, when
     ``user`` may see it; from the compact cache while nothing it is made of has changed."""
     _check_days(days)
-    area = _area_by_code(code)
-    if area is None or not area_service.can_see(user, area):
-        raise area_service.unknown_code(code)
+    area = _visible_area(user, code)
     key = ("json", area.id, first_day, days)
     found = cache().get(key)
     everything = data_versions.current(data_versions.PLAYLISTS)
     if isinstance(found, CompactJson) and (
         # found current while nothing at all has changed since (as for a 304), or still current
-        small_cache().get(("tag", area.id, first_day, days, "json", "", found.etag)) == everything
+        _found_current((area.id, first_day, days, "json", "", found.etag), everything)
         or scope_versions(found.scopes) == found.scopes
     ):
         body, tag = found.body, found.etag
@@ -308,9 +320,8 @@ def json_for_code(user: User, code: str, first_day: date, days: int = 1) -> tupl
         body, tag = built.json_body, built.validator("json")
         if not data_versions.wrote():
             compact = CompactJson(built.scopes, zlib.compress(body, 6), tag)
-            cache().put(key, compact, compact.size())  # type: ignore[arg-type]
-    if not data_versions.wrote():
-        small_cache().put(("tag", area.id, first_day, days, "json", "", tag), everything, 256)
+            cache().put(key, compact, compact.size())
+    _note_current((area.id, first_day, days, "json", "", tag), everything)
     return body, tag
 
 
